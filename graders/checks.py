@@ -1,0 +1,199 @@
+"""The checks that graders share: calling a student's function through the proxy and judging
+what came back against a reference computed here, in the judge.
+
+Every check but the value check is awarded only when the function also returns the right
+value on the same inputs: a function that does nothing useful earns nothing for, say, leaving
+its inputs alone or calling no forbidden built-in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+import torch
+
+from graders import forbidden
+from graders.compare import expect_close, fail, mismatch
+from graders.submission import Submission, SubmissionFault
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """One way of calling a function: positional tensors and keyword options, built on the CPU."""
+
+    args: tuple
+    kwargs: dict = dataclasses.field(default_factory=dict)
+
+    def on(self, device):
+        move = lambda value: value.to(device) if isinstance(value, torch.Tensor) else value  # noqa: E731
+        return tuple(move(arg) for arg in self.args), {key: move(value) for key, value in self.kwargs.items()}
+
+    def signature(self, function: str) -> str:
+        shown = [_describe(arg) for arg in self.args] + [f"{key}={value!r}" for key, value in self.kwargs.items()]
+        return f"{function}({', '.join(shown)})"
+
+
+def _describe(value):
+    if isinstance(value, torch.Tensor):
+        return f"<{str(value.dtype).removeprefix('torch.')} tensor of shape {tuple(value.shape)}>"
+    return repr(value)
+
+
+def call(submission: Submission, function: str, case: Case, *, device="cpu", requires_grad=(),
+         grad_weight=None, watch=None) -> dict:
+    """Run the student's `function` on `case` and return the probe's report.
+
+    Fails the check when the function is missing or the submission could not answer.
+    """
+    try:
+        report = submission.run("probes:call", function=function, args=list(case.args), kwargs=case.kwargs,
+                                device=device, requires_grad=list(requires_grad), grad_weight=grad_weight,
+                                watch=watch)
+    except SubmissionFault as error:
+        fail(f"{case.signature(function)} could not be run: {error}")
+    if report["missing"]:
+        fail(missing_message(submission, function))
+    return report
+
+
+def missing_message(submission: Submission, function: str) -> str:
+    message = f"`{function}` is not defined in the submission."
+    if submission.load_errors:
+        message += " Loading the submission raised errors, which may be why:\n" + "\n".join(
+            f"  {error}" for error in submission.load_errors[:5])
+    return message
+
+
+def output_of(report: dict, what: str) -> torch.Tensor:
+    """The tensor the function returned; fails the check if it raised or returned something else."""
+    if report["raised"]:
+        fail(f"{what} raised {report['raised']['message']}")
+    output = report.get("output")
+    if report["output_type"] != "torch.Tensor" and not isinstance(output, torch.Tensor):
+        fail(f"{what} returned a {report['output_type']}; a torch.Tensor was expected")
+    if not isinstance(output, torch.Tensor):
+        fail(f"{what} returned a {report['output_type']} whose values could not be read")
+    return output
+
+
+@dataclasses.dataclass(frozen=True)
+class Function:
+    """What the graders know about one function of the contract."""
+
+    name: str
+    reference: Callable
+    reference_name: str
+    forbidden: str
+    differentiable: tuple = (0,)
+
+    def expected(self, case: Case, device: str) -> torch.Tensor:
+        args, kwargs = case.on(device)
+        return self.reference(*args, **kwargs)
+
+
+def check_value(submission, spec: Function, case: Case, device: str, *, mistakes=None, hint=None):
+    what = f"{case.signature(spec.name)} on {device}"
+    output = output_of(call(submission, spec.name, case, device=device), what)
+    expect_close(output, spec.expected(case, device), what=f"{what}: the values differ from {spec.reference_name}.",
+                 device=device, mistakes=_evaluate(mistakes, case, device), hint=hint)
+
+
+def check_gradient(submission, spec: Function, case: Case, device: str, rng, *, hint=None):
+    args, kwargs = case.on(device)
+    leaves = [args[i].detach().requires_grad_() for i in spec.differentiable]
+    inputs = list(args)
+    for position, leaf in zip(spec.differentiable, leaves):
+        inputs[position] = leaf
+    expected = spec.reference(*inputs, **kwargs)
+    weight = torch.randn(expected.shape, generator=rng, dtype=expected.dtype)
+    expected_grads = torch.autograd.grad((expected * weight.to(device)).sum(), leaves)
+    what = f"{case.signature(spec.name)} on {device}"
+    report = call(submission, spec.name, case, device=device, requires_grad=spec.differentiable,
+                  grad_weight=weight)
+    output_of(report, what)
+    if report.get("grad_error"):
+        fail(f"back-propagating through {what} failed: {report['grad_error']}")
+    names = ["input", "target", "third argument"]
+    for position, got, want in zip(spec.differentiable, report["grads"], expected_grads):
+        if got is None:
+            fail(f"{what}: no gradient reached argument {position + 1} ({names[position]}); "
+                 "was it detached, converted with .item()/.tolist(), or rebuilt with torch.tensor()?")
+        expect_close(got, want, device=device, hint=hint,
+                     what=f"{what}: the gradient with respect to argument {position + 1} ({names[position]}) "
+                          f"differs from {spec.reference_name}'s.")
+
+
+def check_value_then(submission, spec: Function, case: Case, device: str = "cpu", **options) -> dict:
+    """Call the function and fail unless it returns the right value; return the probe's report."""
+    what = f"{case.signature(spec.name)} on {device}"
+    report = call(submission, spec.name, case, device=device, **options)
+    output = output_of(report, what)
+    if mismatch(output, spec.expected(case, device), device) is not None:
+        fail(f"not checked yet: {what} must first return the right value "
+             f"(see the check that compares {spec.name} with {spec.reference_name}).")
+    return report
+
+
+def check_plain_tensor_like_input(submission, spec: Function, case: Case, device: str, dtype):
+    report = check_value_then(submission, spec, case, device)
+    what = f"{case.signature(spec.name)} on {device}"
+    if report["output_type"] != "torch.Tensor":
+        fail(f"{what} returned a {report['output_type']}; it must return exactly a torch.Tensor, "
+             "as the built-in does, not a subclass or a wrapper.")
+    if report["output_dtype"] != str(dtype):
+        fail(f"{what} returned {report['output_dtype']}; expected {dtype}, the input's dtype. "
+             "Hint: a tensor created without dtype= (torch.tensor(...), torch.zeros(...)) is float32, "
+             "and .double()/.float() change the dtype.")
+    if report["output_device"] != device:
+        fail(f"{what} returned a tensor on {report['output_device']}; expected {device}, the input's device.")
+
+
+def check_rejects_unknown_reduction(submission, spec: Function, case: Case):
+    check_value_then(submission, spec, case)
+    bad = Case(case.args, {**case.kwargs, "reduction": "avg"})
+    raised = call(submission, spec.name, bad)["raised"]
+    if not raised or "ValueError" not in raised["bases"]:
+        got = f"raised {raised['message']}" if raised else "returned without raising"
+        fail(f"{bad.signature(spec.name)} {got}; {spec.reference_name} raises ValueError for an unknown "
+             "reduction, and so must yours (valid values: 'mean', 'sum', 'none').")
+
+
+def check_inputs_unmodified(submission, spec: Function, case: Case):
+    report = check_value_then(submission, spec, case)
+    changed = [position + 1 for position, flag in enumerate(report["modified"]) if flag]
+    if changed:
+        fail(f"{case.signature(spec.name)} changed argument(s) {changed} in place. "
+             "Hint: in-place operations (x -= ..., x.sub_(...), x[...] = ...) on an argument change the "
+             "caller's tensor; compute a new tensor instead.")
+
+
+def check_no_forbidden_builtin(submission, spec: Function, case: Case):
+    report = check_value_then(submission, spec, case, watch=spec.forbidden)
+    used = set(report["calls"]) | set(forbidden.named_in_source(submission.sources, spec.name, spec.forbidden))
+    if used:
+        fail(f"{spec.name} relies on built-ins that this exercise asks you to write yourself: "
+             f"{', '.join(sorted(used))}. Implement it from elementary tensor operations.")
+
+
+def check_stays_on_input_device(submission, spec: Function, case: Case):
+    """Run the function on tensors of the `meta` device, which has no values, so that any tensor
+    created on the CPU by default is caught mixing with them, as it would be on a GPU."""
+    check_value_then(submission, spec, case)
+    what = case.signature(spec.name)
+    report = call(submission, spec.name, case, device="meta")
+    raised = report["raised"]
+    if raised and ("device" in raised["message"] and "meta" in raised["message"]):
+        fail(f"{what} mixes tensors of different devices: on a GPU it would fail with "
+             f"{raised['message']}\n  Hint: create new tensors with device=input.device "
+             "(or use torch.zeros_like / new_zeros), never on the default device.")
+    if not raised and report.get("output_device") not in (None, "meta"):
+        fail(f"{what} returned a tensor on {report['output_device']} for inputs on another device. "
+             "Hint: build the result from the inputs, or pass device=input.device when creating tensors.")
+
+
+def _evaluate(mistakes, case, device):
+    if not mistakes:
+        return None
+    args, kwargs = case.on(device)
+    return {hint: make(*args, **kwargs) for hint, make in mistakes.items()}

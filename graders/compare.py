@@ -1,0 +1,100 @@
+"""One comparison routine and one tolerance table.
+
+`expect_close` compares what a submission returned against the reference with the tolerance
+for the reference's dtype and device, and fails the check with a message in the manner of
+`torch.testing.assert_close`: what was checked, expected against got, where and by how much,
+and a hint when the result matches a known mistake.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+# (rtol, atol) by device type and dtype. CPU values are torch.testing.assert_close's defaults.
+# On GPUs, reductions run in a different order and some kernels use fused or approximate
+# arithmetic, so float32 gets about ten times more room there.
+TOLERANCES = {
+    ("cpu", torch.float32): (1.3e-6, 1e-5),
+    ("cpu", torch.float64): (1e-7, 1e-7),
+    ("cuda", torch.float32): (1e-5, 1e-5),
+    ("cuda", torch.float64): (1e-7, 1e-7),
+    ("mps", torch.float32): (1e-5, 1e-5),
+}
+
+
+def tolerance(dtype: torch.dtype, device: str = "cpu") -> tuple[float, float]:
+    device = torch.device(device).type
+    return TOLERANCES.get((device, dtype), TOLERANCES[("cpu", dtype)])
+
+
+def fail(message: str):
+    """Fail the current check with `message` and no grader traceback."""
+    pytest.fail(message, pytrace=False)
+
+
+def is_close(actual, expected, device: str = "cpu") -> bool:
+    return mismatch(actual, expected, device) is None
+
+
+def mismatch(actual, expected: torch.Tensor, device: str = "cpu") -> str | None:
+    """None when `actual` equals `expected` within tolerance, else the details of how it differs."""
+    if not isinstance(actual, torch.Tensor):
+        return f"a {type(actual).__name__} came back where a tensor was expected"
+    if actual.shape != expected.shape:
+        return f"shape {tuple(actual.shape)} came back, expected {tuple(expected.shape)}"
+    rtol, atol = tolerance(expected.dtype, device)
+    try:
+        torch.testing.assert_close(actual.to(expected.dtype), expected.detach().cpu(), rtol=rtol, atol=atol,
+                                   check_dtype=False, check_device=False, equal_nan=False)
+    except AssertionError as error:
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        return "\n".join(lines[1:]) if len(lines) > 1 else lines[0]
+    return None
+
+
+def expect_close(actual, expected: torch.Tensor, *, what: str, device: str = "cpu",
+                 mistakes: dict[str, torch.Tensor] | None = None, hint: str | None = None):
+    """Fail unless `actual` equals `expected`; name a known mistake when `actual` equals one."""
+    problem = mismatch(actual, expected, device)
+    if problem is None:
+        return
+    message = [what, f"  Expected: {_show(expected)}", f"  Got:      {_show(actual)}"]
+    message += [f"  {line}" for line in problem.splitlines()]
+    diagnosis = diagnose(actual, expected, device, mistakes or {}) or hint
+    if diagnosis:
+        message.append(f"  Hint: {diagnosis}")
+    fail("\n".join(message))
+
+
+def diagnose(actual, expected, device, mistakes) -> str | None:
+    """The known mistake whose result `actual` reproduces, or a symptom worth naming."""
+    if not isinstance(actual, torch.Tensor):
+        return None
+    for hint, wrong in mistakes.items():
+        if wrong is not None and actual.shape == wrong.shape and is_close(actual, wrong, device):
+            return hint
+    if actual.shape == expected.shape and actual.is_floating_point():
+        finite = torch.isfinite(expected.cpu())
+        if finite.all() and not torch.isfinite(actual).all():
+            return ("some results are inf or nan where the true values are finite: an exp() or log() "
+                    "overflowed or hit zero; rearrange the formula so no intermediate can overflow.")
+        if actual.numel() == 1 and expected.item() != 0:
+            ratio = actual.item() / expected.item()
+            if math.isfinite(ratio) and abs(ratio) > 1.5 and abs(ratio - round(ratio)) < 1e-3:
+                return f"the result is exactly {round(ratio)} times too large: a sum where a mean was wanted?"
+            if math.isfinite(ratio) and 0 < abs(ratio) < 0.67 and abs(1 / ratio - round(1 / ratio)) < 1e-3:
+                return f"the result is exactly {round(1 / ratio)} times too small: a mean where a sum was wanted?"
+    return None
+
+
+def _show(value) -> str:
+    if isinstance(value, torch.Tensor):
+        with torch.no_grad():
+            text = repr(value.detach().cpu() if value.numel() <= 8 else value.detach().cpu().flatten()[:6])
+        text = " ".join(text.split())
+        suffix = "" if value.numel() <= 8 else f" ... ({value.numel()} values, shape {tuple(value.shape)})"
+        return text + suffix
+    return repr(value)[:200]

@@ -1,0 +1,90 @@
+"""Noticing that a forbidden built-in did the work.
+
+Two independent witnesses: at run time, a torch function mode and a dispatch mode record every
+torch function and every ATen operator reached while the student's function runs (so a built-in
+reached through `getattr`, a method, an alias or `torch.special` is still seen); in the judge, a
+scan of the submission's syntax tree finds the built-in named in code (strings and docstrings
+are not code, so naming a built-in in a docstring is no use of it).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import re
+
+import torch
+from torch.overrides import TorchFunctionMode
+from torch.utils._python_dispatch import TorchDispatchMode
+
+
+class _FunctionRecorder(TorchFunctionMode):
+    def __init__(self, names: set):
+        super().__init__()
+        self.names = names
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        self.names.add(getattr(func, "__name__", "") or str(func))
+        return func(*args, **(kwargs or {}))
+
+
+class _DispatchRecorder(TorchDispatchMode):
+    def __init__(self, names: set):
+        super().__init__()
+        self.names = names
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.names.add("aten." + func.overloadpacket.__name__)
+        return func(*args, **(kwargs or {}))
+
+
+@contextlib.contextmanager
+def recording_calls():
+    """Collect the names of the torch functions and ATen operators called inside the block."""
+    names: set[str] = set()
+    with _FunctionRecorder(names), _DispatchRecorder(names):
+        yield names
+
+
+def matching(names, pattern: str) -> list[str]:
+    """The recorded names that the forbidden `pattern` (a regular expression) matches."""
+    regex = re.compile(pattern)
+    return sorted(name for name in names if regex.search(name.removeprefix("aten.")))
+
+
+def named_in_source(sources, function: str, pattern: str) -> list[str]:
+    """Forbidden names that the code of `function` (a function or class) refers to.
+
+    `sources` are the submission's code chunks (a file, or a notebook's cells), parsed one by
+    one so that one broken cell hides nothing else. Names of the submission's own top-level
+    definitions are allowed: a function may call the student's own other functions.
+    """
+    trees = []
+    for source in sources:
+        try:
+            trees.append(ast.parse(source))
+        except SyntaxError:
+            continue
+    own = {node.name for tree in trees for node in tree.body if isinstance(node, _DEFINITIONS)}
+    imported = {alias.asname or alias.name: alias.name
+                for tree in trees for node in tree.body if isinstance(node, ast.ImportFrom)
+                for alias in node.names}
+    regex = re.compile(pattern)
+    found = set()
+    for tree in trees:
+        for node in tree.body:
+            if not isinstance(node, _DEFINITIONS) or node.name != function:
+                continue
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Attribute) and regex.search(inner.attr):
+                    found.add(inner.attr)
+                elif isinstance(inner, ast.Name) and regex.search(imported.get(inner.id, "")):
+                    found.add(imported[inner.id])
+                elif isinstance(inner, ast.Name) and regex.search(inner.id) and inner.id not in own:
+                    found.add(inner.id)
+                elif isinstance(inner, ast.alias) and regex.search(inner.name):
+                    found.add(inner.name)
+    return sorted(found)
+
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)

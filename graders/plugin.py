@@ -1,0 +1,103 @@
+"""The nngrade pytest plugin: options, fixtures and the `points` marker, in one place.
+
+Registered as a `pytest11` entry point, so any pytest run that has nngrade installed can grade:
+
+    pytest graders/test_losses.py --submission my_losses.ipynb --device all
+"""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import pytest
+import torch
+
+from graders import loader
+from graders.report import Scoreboard
+from graders.submission import Submission
+
+DEVICES = ("cpu", "cuda", "mps")
+PROVIDED_SUBMISSION = pytest.StashKey["Submission"]()
+SCOREBOARD_NAME = "nngrade-scoreboard"
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("nngrade", "grading a submission")
+    group.addoption("--submission", metavar="PATH",
+                    help="the submission to grade: a .py file, a notebook, a folder holding one, "
+                         "or 'reference' for the reference solution")
+    group.addoption("--device", default="all", choices=(*DEVICES, "all"),
+                    help="device to grade on; 'all' (default) uses every device present and "
+                         "reports the others as skipped")
+    group.addoption("--seed", type=int, default=0,
+                    help="base seed from which every check derives its inputs (default 0)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "points(n, function): the check is worth n points towards the graded function `function`; "
+        "the points are shared among the check's parametrized cases that run")
+    if not config.pluginmanager.get_plugin(SCOREBOARD_NAME):
+        config.pluginmanager.register(Scoreboard(), SCOREBOARD_NAME)
+
+
+def device_available(device: str) -> bool:
+    if device == "cuda":
+        return torch.cuda.is_available()
+    if device == "mps":
+        return bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available()
+    return True
+
+
+def pytest_generate_tests(metafunc):
+    if "device" in metafunc.fixturenames:
+        wanted = metafunc.config.getoption("device")
+        devices = DEVICES if wanted == "all" else (wanted,)
+        metafunc.parametrize("device", [
+            pytest.param(device, marks=() if device_available(device) else
+                         pytest.mark.skip(reason=f"{device} is not available on this machine"))
+            for device in devices
+        ])
+
+
+@pytest.fixture(params=[torch.float32, torch.float64], ids=["float32", "float64"])
+def dtype(request):
+    return request.param
+
+
+@pytest.fixture
+def rng(request):
+    """A generator seeded from the base seed and the check's id, so every verdict is reproducible."""
+    seed = request.config.getoption("seed") * 1_000_003 + zlib.crc32(request.node.nodeid.encode())
+    return torch.Generator().manual_seed(seed % 2**63)
+
+
+def assignment_of(module) -> str:
+    return module.__name__.rpartition(".")[2].removeprefix("test_")
+
+
+@pytest.fixture(scope="module")
+def submission(request):
+    provided = request.config.stash.get(PROVIDED_SUBMISSION, None)
+    if provided is not None:
+        yield provided
+        return
+    option = request.config.getoption("submission")
+    assignment = assignment_of(request.module)
+    if not option:
+        raise pytest.UsageError("pass --submission PATH (or --submission reference) to choose what to grade")
+    path = reference_path(assignment) if option == "reference" else Path(option)
+    try:
+        opened = Submission.open(path, assignment)
+    except loader.UnreadableSubmission as error:
+        pytest.fail(f"cannot read the submission: {error}", pytrace=False)
+    yield opened
+    opened.close()
+
+
+def reference_path(assignment: str) -> Path:
+    import solutions
+
+    return Path(solutions.__file__).parent / f"{assignment}.py"

@@ -1,0 +1,149 @@
+"""Scores from a pytest run of the graders, as a table and as Gradescope's results.json.
+
+`Scoreboard` is a pytest plugin: it reads each check's `points` marker at collection and its
+outcome as the run goes. A check's points are shared equally among its parametrized cases that
+ran; cases skipped because a device is absent take no share, so the total a submission can earn
+does not depend on the machine, and an absent device is never reported as passed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+
+import pytest
+
+
+@dataclasses.dataclass
+class Check:
+    nodeid: str
+    name: str
+    function: str
+    points: float
+    group: tuple
+    outcome: str = "not run"
+    message: str = ""
+    score: float = 0.0
+    max_score: float = 0.0
+
+
+class Scoreboard:
+    def __init__(self):
+        self.checks: dict[str, Check] = {}
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session):
+        for item in session.items:
+            marker = item.get_closest_marker("points")
+            points = float(marker.args[0]) if marker and marker.args else 0.0
+            function = (marker.kwargs.get("function") if marker else None) or "other"
+            name = item.name
+            self.checks[item.nodeid] = Check(
+                item.nodeid, name, function, points,
+                group=(item.nodeid.split("::")[0], getattr(item, "originalname", item.name)))
+
+    def pytest_runtest_logreport(self, report):
+        check = self.checks.get(report.nodeid)
+        if check is None:
+            return
+        if report.skipped and report.when in ("setup", "call"):
+            check.outcome = "skipped"
+            check.message = _skip_reason(report)
+        elif report.failed:
+            if check.outcome != "failed":
+                check.message = _failure_text(report)
+            check.outcome = "failed"
+        elif report.when == "call" and check.outcome == "not run":
+            check.outcome = "passed"
+
+    def pytest_sessionfinish(self, session):
+        self.settle()
+
+    def settle(self):
+        ran = defaultdict(list)
+        for check in self.checks.values():
+            if check.outcome in ("passed", "failed"):
+                ran[check.group].append(check)
+        for cases in ran.values():
+            for check in cases:
+                check.max_score = check.points / len(cases)
+                check.score = check.max_score if check.outcome == "passed" else 0.0
+
+    def graded(self) -> list[Check]:
+        return [check for check in self.checks.values() if check.outcome in ("passed", "failed")]
+
+    def skipped(self) -> list[Check]:
+        return [check for check in self.checks.values() if check.outcome == "skipped"]
+
+    def by_function(self) -> dict[str, tuple[float, float]]:
+        totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        for check in self.graded():
+            totals[check.function][0] += check.score
+            totals[check.function][1] += check.max_score
+        return {function: (round(score, 4), round(top, 4)) for function, (score, top) in totals.items()}
+
+    def total(self) -> tuple[float, float]:
+        checks = self.graded()
+        return (round(sum(c.score for c in checks), 4), round(sum(c.max_score for c in checks), 4))
+
+
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def _failure_text(report) -> str:
+    text = report.longreprtext.strip()
+    if report.when != "call" and "pytrace" not in text and text.startswith("Failed: "):
+        text = text.removeprefix("Failed: ")
+    lines = text.splitlines()
+    if len(lines) > 40:
+        lines = lines[:18] + [f"... ({len(lines) - 36} lines left out) ..."] + lines[-18:]
+    return "\n".join(lines)
+
+
+def results_json(board: Scoreboard, *, assignment: str, devices: list[str], **extra) -> dict:
+    """Gradescope's results.json: top-level score, one entry per check, and extra data."""
+    score, top = board.total()
+    return {
+        "score": score,
+        "tests": [
+            {"name": check.name, "score": round(check.score, 4), "max_score": round(check.max_score, 4),
+             "status": check.outcome, "output": check.message}
+            for check in board.graded()
+        ],
+        "extra_data": {
+            "assignment": assignment,
+            "max_score": top,
+            "devices": devices,
+            "functions": {name: {"score": s, "max_score": m} for name, (s, m) in board.by_function().items()},
+            "skipped": [{"name": check.name, "reason": check.message} for check in board.skipped()],
+            **extra,
+        },
+    }
+
+
+def table(board: Scoreboard, *, title: str, verbose_failures: bool = True) -> str:
+    """The readable report: one line per check, failures explained, totals per function."""
+    lines = [title, ""]
+    width = max((len(check.name) for check in board.checks.values()), default=20)
+    current = None
+    for check in sorted(board.checks.values(), key=lambda c: c.function):
+        if check.function != current:
+            current = check.function
+            lines.append(f"{current}")
+        mark = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}.get(check.outcome, "----")
+        points = f"{check.score:5.2f} / {check.max_score:5.2f}" if check.outcome in ("passed", "failed") else ""
+        lines.append(f"  {mark}  {check.name:<{width}}  {points}".rstrip())
+        if check.outcome == "failed" and verbose_failures:
+            lines += [f"          {line}" for line in check.message.splitlines()]
+        elif check.outcome == "skipped":
+            lines.append(f"          ({check.message})")
+    lines.append("")
+    for function, (score, top) in board.by_function().items():
+        lines.append(f"  {function:<40} {score:6.2f} / {top:6.2f}")
+    score, top = board.total()
+    lines.append(f"  {'total':<40} {score:6.2f} / {top:6.2f}")
+    return "\n".join(lines)
