@@ -32,6 +32,8 @@ def pytest_addoption(parser):
                          "reports the others as skipped")
     group.addoption("--seed", type=int, default=0,
                     help="base seed from which every check derives its inputs (default 0)")
+    group.addoption("--function", metavar="NAME",
+                    help="run only the checks of this function of the assignment")
 
 
 def pytest_configure(config):
@@ -41,6 +43,19 @@ def pytest_configure(config):
         "the points are shared among the check's parametrized cases that run")
     if not config.pluginmanager.get_plugin(SCOREBOARD_NAME):
         config.pluginmanager.register(Scoreboard(), SCOREBOARD_NAME)
+
+
+def pytest_collection_modifyitems(config, items):
+    wanted = config.getoption("function")
+    if not wanted:
+        return
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker("points")
+        (keep if marker and marker.kwargs.get("function") == wanted else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def device_available(device: str) -> bool:

@@ -21,6 +21,7 @@ class Check:
     function: str
     points: float
     group: tuple
+    device: str | None = None
     outcome: str = "not run"
     message: str = ""
     score: float = 0.0
@@ -38,9 +39,11 @@ class Scoreboard:
             points = float(marker.args[0]) if marker and marker.args else 0.0
             function = (marker.kwargs.get("function") if marker else None) or "other"
             name = item.name
+            params = getattr(getattr(item, "callspec", None), "params", {})
             self.checks[item.nodeid] = Check(
                 item.nodeid, name, function, points,
-                group=(item.nodeid.split("::")[0], getattr(item, "originalname", item.name)))
+                group=(item.nodeid.split("::")[0], getattr(item, "originalname", item.name)),
+                device=params.get("device"))
 
     def pytest_runtest_logreport(self, report):
         check = self.checks.get(report.nodeid)
@@ -82,6 +85,14 @@ class Scoreboard:
             totals[check.function][1] += check.max_score
         return {function: (round(score, 4), round(top, 4)) for function, (score, top) in totals.items()}
 
+    def points_by_function(self) -> dict[str, float]:
+        """Each function's points as declared, whatever ran: one share per check, not per case."""
+        groups = {check.group: check for check in self.checks.values()}
+        totals: dict[str, float] = {}
+        for check in groups.values():
+            totals[check.function] = totals.get(check.function, 0.0) + check.points
+        return totals
+
     def total(self) -> tuple[float, float]:
         checks = self.graded()
         return (round(sum(c.score for c in checks), 4), round(sum(c.max_score for c in checks), 4))
@@ -110,7 +121,7 @@ def results_json(board: Scoreboard, *, assignment: str, devices: list[str], **ex
     return {
         "score": score,
         "tests": [
-            {"name": check.name, "score": round(check.score, 4), "max_score": round(check.max_score, 4),
+            {"name": check.name, "score": check.score, "max_score": check.max_score,
              "status": check.outcome, "output": check.message}
             for check in board.graded()
         ],
@@ -125,22 +136,34 @@ def results_json(board: Scoreboard, *, assignment: str, devices: list[str], **ex
     }
 
 
-def table(board: Scoreboard, *, title: str, verbose_failures: bool = True) -> str:
-    """The readable report: one line per check, failures explained, totals per function."""
-    lines = [title, ""]
-    width = max((len(check.name) for check in board.checks.values()), default=20)
+def table(board: Scoreboard, *, title: str) -> str:
+    """The readable report: one line per check (its cases taken together), the first failure of
+    each failed check explained, devices skipped, and totals per function."""
+    groups: dict[tuple, list[Check]] = {}
+    for check in board.checks.values():
+        groups.setdefault(check.group, []).append(check)
+    lines = [title]
     current = None
-    for check in sorted(board.checks.values(), key=lambda c: c.function):
-        if check.function != current:
-            current = check.function
-            lines.append(f"{current}")
-        mark = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}.get(check.outcome, "----")
-        points = f"{check.score:5.2f} / {check.max_score:5.2f}" if check.outcome in ("passed", "failed") else ""
-        lines.append(f"  {mark}  {check.name:<{width}}  {points}".rstrip())
-        if check.outcome == "failed" and verbose_failures:
-            lines += [f"          {line}" for line in check.message.splitlines()]
-        elif check.outcome == "skipped":
-            lines.append(f"          ({check.message})")
+    for cases in groups.values():
+        ran = [case for case in cases if case.outcome in ("passed", "failed")]
+        if not ran:
+            continue
+        if cases[0].function != current:
+            current = cases[0].function
+            lines += ["", current]
+        failed = [case for case in ran if case.outcome == "failed"]
+        score, top = sum(case.score for case in ran), sum(case.max_score for case in ran)
+        mark = "FAIL" if failed else "PASS"
+        tally = f"{len(ran) - len(failed)}/{len(ran)} cases" if len(ran) > 1 else ""
+        lines.append(f"  {mark}  {cases[0].group[1]:<72} {tally:>11} {score:6.2f} / {top:5.2f}")
+        if failed:
+            names = ", ".join(case.name.partition("[")[2].rstrip("]") or case.name for case in failed[:4])
+            if len(ran) > 1:
+                lines.append(f"        failed: {names}{' ...' if len(failed) > 4 else ''}")
+            lines += [f"        {line}" for line in failed[0].message.splitlines()]
+    skipped = sorted({check.message for check in board.skipped()})
+    if skipped:
+        lines += ["", "Skipped (not counted): " + "; ".join(skipped)]
     lines.append("")
     for function, (score, top) in board.by_function().items():
         lines.append(f"  {function:<40} {score:6.2f} / {top:6.2f}")

@@ -1,0 +1,139 @@
+"""The `nngrade` command: check one submission, list the assignments, build the release."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+GRADERS_DIR = Path(__file__).resolve().parent
+USAGE_ERROR = 2
+
+
+def assignments() -> list[str]:
+    return sorted(path.stem.removeprefix("test_") for path in GRADERS_DIR.glob("test_*.py"))
+
+
+def grader_file(assignment: str) -> Path:
+    return GRADERS_DIR / f"test_{assignment}.py"
+
+
+def run_pytest(args: list[str], board, extra_plugins=()) -> int:
+    """Run the graders with nngrade's scoreboard, keeping pytest's own report off the screen."""
+    import pytest
+
+    quiet = ["-p", "no:cacheprovider", "-p", "no:terminal", "-o", "addopts=", "--rootdir", str(GRADERS_DIR)]
+    return int(pytest.main([*args, *quiet], plugins=[board, *extra_plugins]))
+
+
+def grade(submission, assignment: str, *, device: str = "all", seed: int = 0):
+    """Run `assignment`'s graders on `submission` (a path) and return the filled Scoreboard."""
+    from graders.report import Scoreboard
+
+    board = Scoreboard()
+    code = run_pytest([str(grader_file(assignment)), "--submission", str(submission),
+                       "--device", device, "--seed", str(seed)], board)
+    if code not in (0, 1):
+        raise RuntimeError(f"the graders could not run (pytest exit code {code})")
+    return board
+
+
+def command_check(options) -> int:
+    from graders import loader
+    from graders.report import results_json, table
+
+    known = assignments()
+    assignment = options.assignment or loader.infer_assignment(options.submission, known)
+    if assignment is None:
+        return usage_error(f"cannot tell which assignment {options.submission} is for; "
+                           f"pass --assignment (one of: {', '.join(known)})")
+    if assignment not in known:
+        return usage_error(f"unknown assignment {assignment!r} (known: {', '.join(known)})")
+    try:
+        loader.code_chunks(loader.resolve(options.submission, assignment))
+    except loader.UnreadableSubmission as error:
+        return usage_error(str(error))
+    try:
+        board = grade(options.submission, assignment, device=options.device, seed=options.seed)
+    except RuntimeError as error:
+        return usage_error(str(error))
+    print(table(board, title=f"nngrade check: {options.submission} (assignment {assignment})"))
+    if options.json:
+        devices = sorted({check.device for check in board.graded() if check.device})
+        write_atomically(Path(options.json), json.dumps(
+            results_json(board, assignment=assignment, devices=devices), indent=2))
+    failed = any(check.outcome == "failed" for check in board.graded())
+    return 1 if failed or not board.graded() else 0
+
+
+def command_list(options) -> int:
+    from graders.report import Scoreboard
+
+    for assignment in assignments():
+        board = Scoreboard()
+        code = run_pytest([str(grader_file(assignment)), "--collect-only", "--submission", "reference"], board)
+        if code != 0:
+            print(f"{assignment}: the graders could not be collected (pytest exit code {code})", file=sys.stderr)
+            return USAGE_ERROR
+        functions = board.points_by_function()
+        print(f"{assignment} ({sum(functions.values()):g} points)")
+        for function, points in functions.items():
+            print(f"  {function:<40} {points:g}")
+    return 0
+
+
+def command_build(options) -> int:
+    from graders import build
+
+    try:
+        build.build(Path(options.root), [options.assignment] if options.assignment else None)
+    except build.BuildError as error:
+        return usage_error(str(error))
+    return 0
+
+
+def usage_error(message: str) -> int:
+    print(f"nngrade: {message}", file=sys.stderr)
+    return USAGE_ERROR
+
+
+def write_atomically(path: Path, text: str):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as handle:
+        handle.write(text)
+    os.replace(handle.name, path)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="nngrade", description=__doc__)
+    commands = top.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser("check", help="grade one submission and print a table")
+    check.add_argument("submission", help="a .py file, a notebook, or a folder holding one")
+    check.add_argument("--assignment", help="which assignment (inferred from the file name when left out)")
+    check.add_argument("--device", default="all", choices=("cpu", "cuda", "mps", "all"),
+                       help="device to grade on (default: every device present)")
+    check.add_argument("--seed", type=int, default=0, help="base seed for the checks' inputs (default 0)")
+    check.add_argument("--json", metavar="FILE", help="also write Gradescope's results.json to FILE")
+    check.set_defaults(run=command_check)
+
+    listing = commands.add_parser("list", help="list assignments, their functions and points")
+    listing.set_defaults(run=command_list)
+
+    build = commands.add_parser("build", help="regenerate release/ and solutions/ from exercises/")
+    build.add_argument("--root", default=".", help="the course repository (default: current folder)")
+    build.add_argument("--assignment", help="build only this assignment")
+    build.set_defaults(run=command_build)
+    return top
+
+
+def main(argv=None) -> int:
+    options = parser().parse_args(argv)
+    return options.run(options)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
