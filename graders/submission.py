@@ -22,7 +22,7 @@ class InProcess:
     def __init__(self, namespace: dict):
         self.namespace = namespace
 
-    def run(self, probe: str, header: str, blobs: list[bytes]) -> tuple[str, list[bytes]]:
+    def run(self, probe: str, header: str, blobs: list[bytes], timeout: float | None = None):
         routine = resolve_probe(probe)
         kwargs = codec.decode(header, blobs)
         return codec.encode(routine(self.namespace, **kwargs))
@@ -61,10 +61,14 @@ class Submission:
     def from_namespace(cls, namespace: dict, sources=(), label: str = "notebook") -> "Submission":
         return cls(InProcess(namespace), sources=sources, label=label)
 
-    def run(self, probe: str, **kwargs):
-        """Run `graders.<probe>` next to the student's code and return its plain-data report."""
+    def run(self, probe: str, *, timeout: float | None = None, **kwargs):
+        """Run `graders.<probe>` next to the student's code and return its plain-data report.
+
+        `timeout` (seconds) bounds a probe that legitimately runs long, such as a training run;
+        backends that isolate the student's code enforce it, and a default otherwise.
+        """
         try:
-            result = self.backend.run(probe, *codec.encode(kwargs))
+            result = self.backend.run(probe, *codec.encode(kwargs), timeout=timeout)
             return codec.decode(*result)
         except codec.CodecError as error:
             raise SubmissionFault(f"the submission returned something that is not plain data: {error}") from None
