@@ -40,21 +40,27 @@ def _describe(value):
     return repr(value)
 
 
-def call(submission: Submission, function: str, case: Case, *, device="cpu", requires_grad=(),
-         grad_weight=None, watch=None) -> dict:
-    """Run the student's `function` on `case` and return the probe's report.
+def probe(submission: Submission, routine: str, *, what: str, timeout: float | None = None, **kwargs) -> dict:
+    """Run the probe `routine` (e.g. "probes:call") and return its report.
 
-    Fails the check when the function is missing or the submission could not answer.
+    Fails the check when the submission could not answer, or when the probe reports a name the
+    submission does not define (a probe returns {"missing": name} for that).
     """
     try:
-        report = submission.run("probes:call", function=function, args=list(case.args), kwargs=case.kwargs,
-                                device=device, requires_grad=list(requires_grad), grad_weight=grad_weight,
-                                watch=watch)
+        report = submission.run(routine, timeout=timeout, **kwargs)
     except SubmissionFault as error:
-        fail(f"{case.signature(function)} could not be run: {error}")
-    if report["missing"]:
-        fail(missing_message(submission, function))
+        fail(f"{what} could not be run: {error}")
+    if isinstance(report, dict) and report.get("missing"):
+        fail(missing_message(submission, report["missing"]))
     return report
+
+
+def call(submission: Submission, function: str, case: Case, *, device="cpu", requires_grad=(),
+         grad_weight=None, watch=None) -> dict:
+    """Run the student's `function` on `case` and return the report of `probes.call`."""
+    return probe(submission, "probes:call", what=case.signature(function), function=function,
+                 args=list(case.args), kwargs=case.kwargs, device=device, requires_grad=list(requires_grad),
+                 grad_weight=grad_weight, watch=watch)
 
 
 def missing_message(submission: Submission, function: str) -> str:

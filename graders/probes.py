@@ -14,9 +14,9 @@ from graders import forbidden
 from graders.loader import describe_exception
 
 
-def defined(namespace, names):
-    """Which of `names` the submission defines as something callable."""
-    return {name: callable(namespace.get(name)) for name in names}
+def missing(namespace, *names):
+    """The first of `names` the submission does not define as something callable, else None."""
+    return next((name for name in names if not callable(namespace.get(name))), None)
 
 
 def call(namespace, function, args=(), kwargs=None, *, device="cpu", requires_grad=(),
@@ -27,16 +27,16 @@ def call(namespace, function, args=(), kwargs=None, *, device="cpu", requires_gr
     probe back-propagates `sum(output * grad_weight)` and reports those arguments' gradients.
     `watch` is a pattern of forbidden names; the calls it matches are reported.
     """
-    target = namespace.get(function)
-    if not callable(target):
-        return {"missing": True}
+    if missing(namespace, function):
+        return {"missing": function}
+    target = namespace[function]
     inputs = [_to_device(arg, device) for arg in args]
     for position in requires_grad:
         inputs[position] = inputs[position].detach().requires_grad_()
     kwargs = {key: _to_device(value, device) for key, value in (kwargs or {}).items()}
     before = [arg.detach().clone() if isinstance(arg, torch.Tensor) and arg.device.type != "meta" else None
               for arg in inputs]
-    report = {"missing": False, "raised": None, "calls": []}
+    report = {"missing": None, "raised": None, "calls": []}
     try:
         with forbidden.recording_calls() as names:
             output = target(*inputs, **kwargs)
