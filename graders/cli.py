@@ -29,13 +29,17 @@ def run_pytest(args: list[str], board, extra_plugins=()) -> int:
     return int(pytest.main([*args, *quiet], plugins=[board, *extra_plugins]))
 
 
-def grade(submission, assignment: str, *, device: str = "all", seed: int = 0):
+def grade(submission, assignment: str, *, device: str = "all", seed: int = 0, isolation: str = "process",
+          call_timeout: float | None = None, load_timeout: float | None = None):
     """Run `assignment`'s graders on `submission` (a path) and return the filled Scoreboard."""
     from graders.report import Scoreboard
 
     board = Scoreboard()
+    options = ["--isolation", isolation]
+    options += ["--call-timeout", str(call_timeout)] if call_timeout else []
+    options += ["--load-timeout", str(load_timeout)] if load_timeout else []
     code = run_pytest([str(grader_file(assignment)), "--submission", str(submission),
-                       "--device", device, "--seed", str(seed)], board)
+                       "--device", device, "--seed", str(seed), *options], board)
     if code not in (0, 1):
         raise RuntimeError(f"the graders could not run (pytest exit code {code})")
     return board
@@ -44,6 +48,15 @@ def grade(submission, assignment: str, *, device: str = "all", seed: int = 0):
 def command_check(options) -> int:
     from graders import loader
     from graders.report import results_json, table
+
+    if options.isolation == "process":
+        from graders.isolation import Zygote
+
+        Zygote.shared()  # importing torch there overlaps with importing it here
+    if options.explain_isolation:
+        return explain_isolation()
+    if not options.submission:
+        return usage_error("check needs a SUBMISSION (or --explain-isolation)")
 
     known = assignments()
     assignment = options.assignment or loader.infer_assignment(options.submission, known)
@@ -57,7 +70,8 @@ def command_check(options) -> int:
     except loader.UnreadableSubmission as error:
         return usage_error(str(error))
     try:
-        board = grade(options.submission, assignment, device=options.device, seed=options.seed)
+        board = grade(options.submission, assignment, device=options.device, seed=options.seed,
+                      isolation=options.isolation, call_timeout=options.call_timeout)
     except RuntimeError as error:
         return usage_error(str(error))
     print(table(board, title=f"nngrade check: {options.submission} (assignment {assignment})"))
@@ -67,6 +81,25 @@ def command_check(options) -> int:
             results_json(board, assignment=assignment, devices=devices), indent=2))
     failed = any(check.outcome == "failed" for check in board.graded())
     return 1 if failed or not board.graded() else 0
+
+
+def explain_isolation() -> int:
+    """Start a worker on an empty submission and report the layers it runs under, as it sees them."""
+    from graders.isolation import Isolated
+    from graders.submission import Submission
+
+    worker = Isolated([], hide=[])
+    facts = Submission(worker).run("sandbox:explain")
+    worker.close()
+    print("Submissions run in a separate worker process, forked from a zygote that imported torch.")
+    print("Layers active on this machine:")
+    for layer in worker.layers:
+        print(f"  - {layer}")
+    print("What the worker observes:")
+    print(f"  pid {facts['pid']} (1 means a PID namespace of its own), uid {facts['uid']}")
+    print(f"  network: {facts['network']}; root file system writable: {facts['root_writable']}")
+    print("  limits: " + ", ".join(f"{name.removeprefix('RLIMIT_')}={value}" for name, value in facts["limits"].items()))
+    return 0
 
 
 def command_list(options) -> int:
@@ -112,12 +145,19 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True)
 
     check = commands.add_parser("check", help="grade one submission and print a table")
-    check.add_argument("submission", help="a .py file, a notebook, or a folder holding one")
+    check.add_argument("submission", nargs="?", help="a .py file, a notebook, or a folder holding one")
     check.add_argument("--assignment", help="which assignment (inferred from the file name when left out)")
     check.add_argument("--device", default="all", choices=("cpu", "cuda", "mps", "all"),
                        help="device to grade on (default: every device present)")
     check.add_argument("--seed", type=int, default=0, help="base seed for the checks' inputs (default 0)")
     check.add_argument("--json", metavar="FILE", help="also write Gradescope's results.json to FILE")
+    check.add_argument("--isolation", default="process", choices=("process", "none"),
+                       help="'process' (default): run the submission in a confined worker; "
+                            "'none': in this process, for trusted code only")
+    check.add_argument("--call-timeout", type=float, metavar="SECONDS",
+                       help="wall-clock limit for each call into the submission (default 10)")
+    check.add_argument("--explain-isolation", action="store_true",
+                       help="print which isolation layers are active on this machine, and exit")
     check.set_defaults(run=command_check)
 
     listing = commands.add_parser("list", help="list assignments, their functions and points")
@@ -132,7 +172,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     options = parser().parse_args(argv)
-    return options.run(options)
+    try:
+        return options.run(options)
+    except BrokenPipeError:  # the reader (e.g. `| head`) went away; nothing left to say
+        sys.stderr.close()
+        return 1
 
 
 if __name__ == "__main__":

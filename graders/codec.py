@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 
 import torch
 
@@ -133,3 +134,54 @@ def _decode_tensor(body, blobs):
     if numel == 0:
         return torch.empty(shape, dtype=dtype)
     return torch.frombuffer(bytearray(raw), dtype=torch.uint8).view(dtype).reshape(shape).clone()
+
+
+# Framing for a stream socket: a 4-byte header length, the JSON header, a 4-byte blob count, then each
+# blob as an 8-byte length and its bytes. The reader refuses anything larger than `limit` in all.
+MAX_MESSAGE = 256 * 1024 * 1024
+
+
+def write_message(sock, header: str, blobs: list[bytes]):
+    raw = header.encode()
+    parts = [len(raw).to_bytes(4, "big"), raw, len(blobs).to_bytes(4, "big")]
+    for blob in blobs:
+        parts += [len(blob).to_bytes(8, "big"), blob]
+    sock.sendall(b"".join(parts))
+
+
+def read_message(sock, limit: int = MAX_MESSAGE, deadline: float | None = None) -> tuple[str, list[bytes]]:
+    """Read one message; raises EOFError when the peer is gone, CodecError when it is malformed, and
+    TimeoutError when `deadline` (a time.monotonic() value) passes first."""
+    budget = [limit, deadline]
+    header = _read_exact(sock, int.from_bytes(_read_exact(sock, 4, budget), "big"), budget)
+    count = int.from_bytes(_read_exact(sock, 4, budget), "big")
+    if count > MAX_ITEMS:
+        raise CodecError("too many tensors in one result")
+    blobs = [_read_exact(sock, int.from_bytes(_read_exact(sock, 8, budget), "big"), budget) for _ in range(count)]
+    try:
+        return header.decode(), blobs
+    except UnicodeDecodeError:
+        raise CodecError("result header is not text") from None
+
+
+def _read_exact(sock, size: int, budget: list) -> bytes:
+    if size > budget[0]:
+        raise CodecError(f"result larger than {limit_text(budget[0])}")
+    budget[0] -= size
+    chunks, remaining = [], size
+    while remaining:
+        if budget[1] is not None:
+            left = budget[1] - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("deadline passed")
+            sock.settimeout(left)
+        chunk = sock.recv(min(remaining, 1 << 20))
+        if not chunk:
+            raise EOFError("connection closed")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def limit_text(size: int) -> str:
+    return f"{size / 2**20:.0f} MiB"

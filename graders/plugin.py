@@ -7,6 +7,7 @@ Registered as a `pytest11` entry point, so any pytest run that has nngrade insta
 
 from __future__ import annotations
 
+import dataclasses
 import zlib
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import torch
 
 from graders import loader
 from graders.report import Scoreboard
+from graders.sandbox import Limits
 from graders.submission import Submission
 
 DEVICES = ("cpu", "cuda", "mps")
@@ -32,6 +34,13 @@ def pytest_addoption(parser):
                          "reports the others as skipped")
     group.addoption("--seed", type=int, default=0,
                     help="base seed from which every check derives its inputs (default 0)")
+    group.addoption("--isolation", default="process", choices=("process", "none"),
+                    help="'process' (default): run the submission in a confined worker process; "
+                         "'none': in this process (trusted code only, e.g. for debugging)")
+    group.addoption("--call-timeout", type=float, default=None, metavar="SECONDS",
+                    help="wall-clock limit for each call into the submission (default 10)")
+    group.addoption("--load-timeout", type=float, default=None, metavar="SECONDS",
+                    help="wall-clock limit for loading the submission (default 60)")
     group.addoption("--function", metavar="NAME",
                     help="run only the checks of this function of the assignment")
 
@@ -104,8 +113,12 @@ def submission(request):
     if not option:
         raise pytest.UsageError("pass --submission PATH (or --submission reference) to choose what to grade")
     path = reference_path(assignment) if option == "reference" else Path(option)
+    isolated = request.config.getoption("isolation") == "process"
+    timeouts = {"call_timeout": request.config.getoption("call_timeout"),
+                "load_timeout": request.config.getoption("load_timeout")}
+    limits = dataclasses.replace(Limits(), **{key: value for key, value in timeouts.items() if value})
     try:
-        opened = Submission.open(path, assignment)
+        opened = Submission.open(path, assignment, isolated=isolated, limits=limits)
     except loader.UnreadableSubmission as error:
         pytest.fail(f"cannot read the submission: {error}", pytrace=False)
     yield opened

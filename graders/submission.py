@@ -44,18 +44,28 @@ class Submission:
         self.sources = list(sources)
         self.load_errors = list(load_errors)
         self.label = label
+        self.timed_out: dict[str, str] = {}
 
     @classmethod
-    def open(cls, path, assignment: str | None = None) -> "Submission":
-        """Load a `.py` file, a notebook, or a folder holding one, into this process.
+    def open(cls, path, assignment: str | None = None, *, isolated: bool = True, limits=None,
+             hide=()) -> "Submission":
+        """Load a `.py` file, a notebook, or a folder holding one.
 
-        Raises `loader.UnreadableSubmission` when there is nothing that could be run.
+        Isolated (the default), the code runs in a confined worker process that cannot see the
+        reference solutions, the instructor's folders or anything in `hide`; otherwise it runs in
+        this process. Raises `loader.UnreadableSubmission` when there is nothing that could be run.
         """
         file = loader.resolve(path, assignment)
         chunks = loader.code_chunks(file)
-        namespace, errors = loader.execute(chunks)
-        return cls(InProcess(namespace), sources=[chunk.source for chunk in chunks], load_errors=errors,
-                   label=str(file))
+        sources = [chunk.source for chunk in chunks]
+        if not isolated:
+            namespace, errors = loader.execute(chunks)
+            return cls(InProcess(namespace), sources=sources, load_errors=errors, label=str(file))
+        from graders.isolation import Isolated, Limits, private_paths
+
+        backend = Isolated(chunks, limits or Limits(), hide=[*private_paths(), *hide])
+        errors = [backend.unloadable] if backend.unloadable else backend.load_errors
+        return cls(backend, sources=sources, load_errors=errors, label=str(file))
 
     @classmethod
     def from_namespace(cls, namespace: dict, sources=(), label: str = "notebook") -> "Submission":
@@ -67,11 +77,19 @@ class Submission:
         `timeout` (seconds) bounds a probe that legitimately runs long, such as a training run;
         backends that isolate the student's code enforce it, and a default otherwise.
         """
+        # A function that hung once is not waited for again: one infinite loop costs one timeout.
+        function = kwargs.get("function") if type(kwargs.get("function")) is str else probe
+        if function in self.timed_out:
+            raise SubmissionFault(f"not run: an earlier call {self.timed_out[function]}")
         try:
             result = self.backend.run(probe, *codec.encode(kwargs), timeout=timeout)
             return codec.decode(*result)
         except codec.CodecError as error:
             raise SubmissionFault(f"the submission returned something that is not plain data: {error}") from None
+        except SubmissionFault as fault:
+            if str(fault).startswith("timed out"):
+                self.timed_out[function] = str(fault)
+            raise
 
     def close(self):
         self.backend.close()

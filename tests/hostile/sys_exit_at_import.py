@@ -1,0 +1,8 @@
+"""Calls sys.exit(0) before defining anything.
+
+standalone: yes
+score: 0
+"""
+import sys
+
+sys.exit(0)
