@@ -30,7 +30,7 @@ def run_pytest(args: list[str], board, extra_plugins=()) -> int:
 
 
 def grade(submission, assignment: str, *, device: str = "all", seed: int = 0, isolation: str = "process",
-          call_timeout: float | None = None, load_timeout: float | None = None):
+          call_timeout: float | None = None, load_timeout: float | None = None, hide=()):
     """Run `assignment`'s graders on `submission` (a path) and return the filled Scoreboard."""
     from graders.report import Scoreboard
 
@@ -38,6 +38,8 @@ def grade(submission, assignment: str, *, device: str = "all", seed: int = 0, is
     options = ["--isolation", isolation]
     options += ["--call-timeout", str(call_timeout)] if call_timeout else []
     options += ["--load-timeout", str(load_timeout)] if load_timeout else []
+    for path in hide:
+        options += ["--hide", str(path)]
     code = run_pytest([str(grader_file(assignment)), "--submission", str(submission),
                        "--device", device, "--seed", str(seed), *options], board)
     if code not in (0, 1):
@@ -118,6 +120,26 @@ def command_list(options) -> int:
     return 0
 
 
+def command_grade(options) -> int:
+    from graders import batch
+    from graders.gradebook import GradebookError
+
+    if options.assignment not in assignments():
+        return usage_error(f"unknown assignment {options.assignment!r} (known: {', '.join(assignments())})")
+    out = Path(options.out or f"graded/{options.assignment}")
+    try:
+        counts = batch.grade_batch(Path(options.submitted), options.assignment, out, workers=options.workers,
+                                   force=options.force, seed=options.seed, device=options.device,
+                                   gradebook=options.gradebook)
+    except (FileNotFoundError, GradebookError) as error:
+        return usage_error(str(error))
+    total = sum(counts.values())
+    print(f"{total} submissions: " + ", ".join(f"{count} {status}" for status, count in sorted(counts.items())))
+    print(f"results: {out}/<student>.json, {out}/scores.csv" + (f"; gradebook {options.gradebook}"
+                                                               if options.gradebook else ""))
+    return 0
+
+
 def command_build(options) -> int:
     from graders import build
 
@@ -159,6 +181,18 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--explain-isolation", action="store_true",
                        help="print which isolation layers are active on this machine, and exit")
     check.set_defaults(run=command_check)
+
+    batch = commands.add_parser("grade", help="grade every submission in nbgrader's submitted/ folder")
+    batch.add_argument("submitted", help="the submitted/ folder: submitted/<student>/<assignment>/")
+    batch.add_argument("--assignment", required=True, help="which assignment to grade")
+    batch.add_argument("--workers", type=int, default=0, help="judge processes in parallel (default: cores)")
+    batch.add_argument("--out", help="where results go (default graded/<assignment>)")
+    batch.add_argument("--force", action="store_true", help="regrade submissions already graded and unchanged")
+    batch.add_argument("--seed", type=int, default=0, help="base seed for the checks' inputs (default 0)")
+    batch.add_argument("--device", default="all", choices=("cpu", "cuda", "mps", "all"))
+    batch.add_argument("--gradebook", metavar="DB_URL",
+                       help="also write the scores into this nbgrader gradebook, e.g. sqlite:///gradebook.db")
+    batch.set_defaults(run=command_grade)
 
     listing = commands.add_parser("list", help="list assignments, their functions and points")
     listing.set_defaults(run=command_list)

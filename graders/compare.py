@@ -64,19 +64,26 @@ def expect_close(actual, expected: torch.Tensor, *, what: str, device: str = "cp
         return
     message = [what, f"  Expected: {_show(expected)}", f"  Got:      {_show(actual)}"]
     message += [f"  {line}" for line in problem.splitlines()]
-    diagnosis = diagnose(actual, expected, device, mistakes or {}) or hint
+    diagnosis = known_mistake(actual, device, mistakes or {}) or hint or symptom(actual, expected)
     if diagnosis:
         message.append(f"  Hint: {diagnosis}")
     fail("\n".join(message))
 
 
-def diagnose(actual, expected, device, mistakes) -> str | None:
-    """The known mistake whose result `actual` reproduces, or a symptom worth naming."""
+def known_mistake(actual, device, mistakes) -> str | None:
+    """The hint of the known mistake whose result `actual` reproduces."""
     if not isinstance(actual, torch.Tensor):
         return None
     for hint, wrong in mistakes.items():
         if wrong is not None and actual.shape == wrong.shape and is_close(actual, wrong, device):
             return hint
+    return None
+
+
+def symptom(actual, expected) -> str | None:
+    """A symptom worth naming when no known mistake matches: inf/nan, or a constant factor."""
+    if not isinstance(actual, torch.Tensor):
+        return None
     if actual.shape == expected.shape and actual.is_floating_point():
         finite = torch.isfinite(expected.cpu())
         if finite.all() and not torch.isfinite(actual).all():

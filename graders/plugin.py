@@ -41,6 +41,9 @@ def pytest_addoption(parser):
                     help="wall-clock limit for each call into the submission (default 10)")
     group.addoption("--load-timeout", type=float, default=None, metavar="SECONDS",
                     help="wall-clock limit for loading the submission (default 60)")
+    group.addoption("--hide", action="append", default=[], metavar="PATH",
+                    help="a folder the isolated submission must not see (repeatable); the reference "
+                         "solutions and exercises/ are always hidden")
     group.addoption("--function", metavar="NAME",
                     help="run only the checks of this function of the assignment")
 
@@ -50,7 +53,7 @@ def pytest_configure(config):
         "markers",
         "points(n, function): the check is worth n points towards the graded function `function`; "
         "the points are shared among the check's parametrized cases that run")
-    if not config.pluginmanager.get_plugin(SCOREBOARD_NAME):
+    if not scoreboards(config):
         config.pluginmanager.register(Scoreboard(), SCOREBOARD_NAME)
 
 
@@ -118,11 +121,18 @@ def submission(request):
                 "load_timeout": request.config.getoption("load_timeout")}
     limits = dataclasses.replace(Limits(), **{key: value for key, value in timeouts.items() if value})
     try:
-        opened = Submission.open(path, assignment, isolated=isolated, limits=limits)
+        opened = Submission.open(path, assignment, isolated=isolated, limits=limits,
+                                 hide=request.config.getoption("hide"))
     except loader.UnreadableSubmission as error:
         pytest.fail(f"cannot read the submission: {error}", pytrace=False)
+    for board in scoreboards(request.config):
+        board.load_errors = list(opened.load_errors)
     yield opened
     opened.close()
+
+
+def scoreboards(config):
+    return [plugin for plugin in config.pluginmanager.get_plugins() if isinstance(plugin, Scoreboard)]
 
 
 def reference_path(assignment: str) -> Path:

@@ -31,6 +31,7 @@ class Check:
 class Scoreboard:
     def __init__(self):
         self.checks: dict[str, Check] = {}
+        self.load_errors: list[str] = []
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session):
