@@ -1,7 +1,7 @@
 """Applies sigmoid and then the textbook -[y log p + (1 - y) log(1 - p)], which breaks once |z| is large.
 
 fails: test_binary_cross_entropy_with_logits_is_stable_for_large_logits
-hint: inf or nan
+hint: sigmoid
 """
 
 

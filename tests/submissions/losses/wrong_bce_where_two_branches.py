@@ -1,7 +1,7 @@
 """Picks a stable formula per sign with torch.where, whose unused branch overflows and poisons the gradient.
 
 fails: test_binary_cross_entropy_with_logits_is_stable_for_large_logits
-hint: inf or nan
+hint: torch.where evaluates both branches
 """
 
 

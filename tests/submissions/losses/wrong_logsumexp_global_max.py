@@ -1,7 +1,7 @@
 """Shifts by the largest value of the whole tensor instead of each slice's own maximum.
 
 fails: test_logsumexp_is_stable_for_large_inputs
-hint: hit zero
+hint: over the whole tensor
 """
 
 
