@@ -93,6 +93,19 @@ FUNCTIONS = {
     "single_output": _single_output,
 }
 
+DESCRIPTIONS = {  # how failure messages show each function to the student
+    "cubic_h": "f(x) = sum(3x^2 + 1)",
+    "weighted_sine": "f(x) = sum(w * sin(x)) + sum(x)^2 / 2",
+    "quadratic_form": "f(x) = v @ M @ v + sum(cos(x)) with v = x.reshape(-1)",
+    "regression_loss": "f(W) = mean((tanh(data @ W.T) - target)^2)",
+    "linear_map": "f(x) = A @ x + b",
+    "tanh_layer": "f(x) = tanh(A @ x + b)",
+    "course_network": "f(x) = W2 @ relu(W1 @ x + b1) + b2, the course's 3-4-2 network",
+    "mixed": "f(x) = [prod(s * x), norm(x), sin(x[0]) * x[-1]]",
+    "elementwise_cube": "f(x) = x^3 - x",
+    "single_output": "f(x) = [exp(w @ x)]",
+}
+
 
 def build_function(name: str, params: dict, device, dtype):
     """The trusted function `name` with its tensor parameters on `device` in `dtype`."""

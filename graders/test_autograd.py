@@ -15,7 +15,7 @@ from torch.func import functional_call
 from graders.checks import (Case, Function, call, check_plain_tensor_like_input, check_stays_on_input_device,
                             check_inputs_unmodified, output_of, probe)
 from graders.compare import expect_close, fail, mismatch
-from graders.probes_autograd import build_function
+from graders.probes_autograd import DESCRIPTIONS, build_function
 
 # References are bound when this module is imported, before any submission is loaded.
 AUTOGRAD_GRAD = torch.autograd.grad
@@ -149,12 +149,13 @@ def reference_grad(f, params, x, device):
 
 
 def run_grad(submission, f, params, x, device="cpu", **options):
-    return probe(submission, "probes_autograd:differentiate", what=f"grad(f, x) with f = {f}", function="grad",
+    return probe(submission, "probes_autograd:differentiate", what=f"grad(f, x) for {DESCRIPTIONS[f]}", function="grad",
                  f=f, params=params, x=x, device=device, **options)
 
 
 def grad_what(f, x, device="cpu"):
-    return f"grad(f, x) with f = {f} at x of shape {tuple(x.shape)} ({str(x.dtype).removeprefix('torch.')}) on {device}"
+    return (f"grad(f, x) for {DESCRIPTIONS[f]} at x of shape {tuple(x.shape)} "
+            f"({str(x.dtype).removeprefix('torch.')}) on {device}")
 
 
 def grad_results(report, what, count=1):
@@ -322,12 +323,12 @@ def reference_jacobian(f, params, x, device):
 
 
 def run_jacobian(submission, f, params, x, device="cpu", requires_grad=False, **options):
-    return probe(submission, "probes_autograd:differentiate", what=f"jacobian(f, x) with f = {f}",
+    return probe(submission, "probes_autograd:differentiate", what=f"jacobian(f, x) for {DESCRIPTIONS[f]}",
                  function="jacobian", f=f, params=params, x=x, device=device, requires_grad=requires_grad, **options)
 
 
 def jacobian_what(f, x, m, device="cpu"):
-    return (f"jacobian(f, x) with f = {f} from x of shape ({x.shape[0]},) to shape ({m},) "
+    return (f"jacobian(f, x) for {DESCRIPTIONS[f]}, from x of shape ({x.shape[0]},) to shape ({m},) "
             f"({str(x.dtype).removeprefix('torch.')}) on {device}")
 
 
@@ -351,10 +352,10 @@ def jacobian_mistakes(expected):
         "every row equals the last one: each row is the same x.grad tensor, zeroed and refilled in place; "
         "store a copy (x.grad.clone()) or set x.grad = None instead of zeroing it.":
             expected[-1:].expand_as(expected).contiguous(),
-        "a single row came back, the gradient of the sum of the outputs: call backward once per output, "
-        "not on their sum.": expected.sum(dim=0),
         "a dimension of size 1 was squeezed away: the Jacobian is always (m, n), even when m or n is 1.":
             expected.squeeze(),
+        "a single row came back, the gradient of the sum of the outputs: call backward once per output, "
+        "not on their sum.": expected.sum(dim=0),
     }
 
 
