@@ -92,6 +92,7 @@ class Function:
     reference_name: str
     forbidden: str
     differentiable: tuple = (0,)
+    arg_names: tuple = ("input", "target")
 
     def expected(self, case: Case, device: str, exact: bool = False) -> torch.Tensor:
         """The reference's result; `exact` computes it in float64 and rounds once to the input's dtype,
@@ -132,13 +133,13 @@ def check_gradient(submission, spec: Function, case: Case, device: str, rng, *, 
     output_of(report, what, hint)
     if report.get("grad_error"):
         fail(f"back-propagating through {what} failed: {report['grad_error']}")
-    names = ["input", "target", "third argument"]
     for position, got, want in zip(spec.differentiable, report["grads"], expected_grads):
+        name = spec.arg_names[position] if position < len(spec.arg_names) else f"argument {position + 1}"
         if got is None:
-            fail(f"{what}: no gradient reached argument {position + 1} ({names[position]}); "
+            fail(f"{what}: no gradient reached argument {position + 1} ({name}); "
                  "was it detached, converted with .item()/.tolist(), or rebuilt with torch.tensor()?")
         expect_close(got, want, device=device, hint=hint,
-                     what=f"{what}: the gradient with respect to argument {position + 1} ({names[position]}) "
+                     what=f"{what}: the gradient with respect to argument {position + 1} ({name}) "
                           f"differs from {spec.reference_name}'s.")
 
 
@@ -201,7 +202,9 @@ def check_stays_on_input_device(submission, spec: Function, case: Case):
     what = case.signature(spec.name)
     report = call(submission, spec.name, case, device="meta")
     raised = report["raised"]
-    if raised and ("device" in raised["message"] and "meta" in raised["message"]):
+    # "Cannot copy out of meta tensor": the function moved a value to the CPU (.cpu(), or writing it
+    # into a tensor created there), which on a GPU is a device mistake too.
+    if raised and "meta" in raised["message"] and ("device" in raised["message"] or "copy out" in raised["message"]):
         fail(f"{what} mixes tensors of different devices: on a GPU it would fail with "
              f"{raised['message']}\n  Hint: create new tensors with device=input.device "
              "(or use torch.zeros_like / new_zeros), never on the default device.")
