@@ -48,13 +48,16 @@ def grade_one(student: str, folder: Path, assignment: str, seed: int, device: st
     extra = {"student": student, "fingerprint": fingerprint(folder, assignment, seed), "seed": seed}
     try:
         loader.code_chunks(loader.resolve(folder, assignment))
+        unreadable = None
     except loader.UnreadableSubmission as error:
-        return {"score": 0.0, "tests": [], "extra_data": {
-            "assignment": assignment, "max_score": 0.0, "devices": [], **extra,
-            "status": "unreadable", "reason": str(error), "seconds": round(time.monotonic() - started, 2)}}
+        unreadable = str(error)
+    # An unreadable submission is graded too: every check fails with the reason, and the report
+    # carries the assignment's full points like any other.
     board = cli.grade(folder, assignment, device=device, seed=seed, hide=hide)
     messages = " ".join(check.message for check in board.graded() if check.outcome == "failed")
-    if any("loading the submission" in error for error in board.load_errors):
+    if unreadable:
+        status, extra["reason"] = "unreadable", unreadable
+    elif any("loading the submission" in error for error in board.load_errors):
         status = "failed to load"
     elif "timed out after" in messages:
         status = "timed out"

@@ -58,6 +58,7 @@ def test_batch_writes_results_json_per_student_with_the_right_scores(graded):
     assert scores["alice"]["extra_data"]["student"] == "alice"
     assert scores["dave"]["extra_data"]["status"] == "timed out"
     assert "not a readable notebook" in scores["erin"]["extra_data"]["reason"]
+    assert scores["erin"]["extra_data"]["max_score"] == 42.0
 
 
 def test_batch_writes_a_csv_of_function_scores(graded):
