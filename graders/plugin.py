@@ -130,10 +130,12 @@ def submission(request):
                 "load_timeout": request.config.getoption("load_timeout")}
     limits = dataclasses.replace(Limits(), **{key: value for key, value in timeouts.items() if value})
     try:
-        opened = Submission.open(path, assignment, isolated=isolated, limits=limits,
-                                 hide=request.config.getoption("hide"))
+        opened, problem = Submission.open(path, assignment, isolated=isolated, limits=limits,
+                                          hide=request.config.getoption("hide")), None
     except loader.UnreadableSubmission as error:
-        pytest.fail(f"cannot read the submission: {error}", pytrace=False)
+        opened, problem = None, str(error)
+    if problem:  # outside the except block, so that the report shows the reason and nothing else
+        pytest.fail(f"cannot read the submission: {problem}", pytrace=False)
     for board in scoreboards(request.config):
         board.load_errors = list(opened.load_errors)
     yield opened
