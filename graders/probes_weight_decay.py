@@ -26,13 +26,28 @@ OPTIMIZERS = {"AdamW": torch.optim.AdamW, "SGD": torch.optim.SGD}
 
 # ---------------------------------------------------------------- models
 
-class ScaledNet(nn.Module):
-    """Linear, LayerNorm, tanh, Linear, and a learned 0-d output scale."""
+class Gain(nn.Module):
+    """An elementwise learned gain: a 1-d parameter called `weight`, as in normalisation layers.
 
-    def __init__(self, sizes=(4, 6, 3)):
+    (Used instead of LayerNorm in the models that are trained: LayerNorm's CPU kernels are
+    multi-threaded even for tiny inputs, and slow on a busy machine.)"""
+
+    def __init__(self, size):
+        super().__init__()
+        self.weight = _Parameter(torch.ones(size))
+
+    def forward(self, inputs):
+        return inputs * self.weight
+
+
+class ScaledNet(nn.Module):
+    """Linear, LayerNorm (or Gain), tanh, Linear, and a learned 0-d output scale."""
+
+    def __init__(self, sizes=(4, 6, 3), norm="layer"):
         super().__init__()
         fan_in, hidden, fan_out = sizes
-        self.body = _Sequential(_skip_init(_Linear, fan_in, hidden), _LayerNorm(hidden), _Tanh(),
+        self.body = _Sequential(_skip_init(_Linear, fan_in, hidden),
+                                _LayerNorm(hidden) if norm == "layer" else Gain(hidden), _Tanh(),
                                 _skip_init(_Linear, hidden, fan_out))
         self.scale = _Parameter(torch.ones(()))
 
@@ -58,6 +73,8 @@ def build_model(kind: str, seed: int, dtype=torch.float64, device="cpu"):
         model = _Sequential(_skip_init(_Linear, 4, 8), _Tanh(), _skip_init(_Linear, 8, 3))
     elif kind == "scaled":
         model = ScaledNet()
+    elif kind == "gained":
+        model = ScaledNet(norm="gain")
     elif kind == "conv":
         model = ConvNet()
     else:
@@ -70,7 +87,8 @@ def build_model(kind: str, seed: int, dtype=torch.float64, device="cpu"):
 
 
 def train_model(model, optimizer, seed: int, steps: int, dtype, device):
-    """Fit the `scaled` model to seeded random targets; return the losses and named parameters."""
+    """Fit a model of 4 inputs and 3 outputs (`gained`) to seeded random targets; return the losses and
+    the named parameters."""
     generator = torch.Generator().manual_seed(seed + 1)
     inputs = torch.randn(16, 4, generator=generator, dtype=torch.float64).to(device=device, dtype=dtype)
     targets = torch.randn(16, 3, generator=generator, dtype=torch.float64).to(device=device, dtype=dtype)
@@ -162,10 +180,10 @@ def parameter_groups(namespace, *, model, weight_decay, seed):
 
 
 def train_with_groups(namespace, *, optimizer, options, weight_decay, seed, steps, dtype, device="cpu"):
-    """Pass the student's groups for the `scaled` model to a real torch.optim optimizer and train."""
+    """Pass the student's groups for the `gained` model to a real torch.optim optimizer and train."""
     if probes.missing(namespace, "decay_parameter_groups"):
         return {"missing": "decay_parameter_groups"}
-    net = build_model("scaled", seed, dtype_named(dtype), device)
+    net = build_model("gained", seed, dtype_named(dtype), device)
     stage = "decay_parameter_groups(model, weight_decay)"
     try:
         with student_code(False):

@@ -462,12 +462,21 @@ GROUP_MISTAKES = {
     "the groups' weight decays are swapped: the weights were left alone and the biases decayed.": "swapped",
     "the not-decayed group has no 'weight_decay' key, so the optimizer applied its default (1e-2) to it.":
         "default_second",
+    "the parameters were chosen by name: everything not called 'bias' was decayed, the 1-d gain (called "
+    "'weight') and the 0-d scale included; decide by p.ndim >= 2.": "by_name",
+    "the optimizer changed nothing: the groups hold tensors that are not the model's parameters (copies, "
+    ".data or .detach()), so the model's gradients never reach them.": "detached",
 }
 
 
 def reference_groups(model, weight_decay, variant="reference"):
     weights = [param for param in model.parameters() if param.dim() >= 2]
     others = [param for param in model.parameters() if param.dim() < 2]
+    if variant == "by_name":
+        weights = [param for name, param in model.named_parameters() if "bias" not in name]
+        others = [param for name, param in model.named_parameters() if "bias" in name]
+    if variant == "detached":
+        weights, others = [param.detach() for param in weights], [param.detach() for param in others]
     if variant == "all":
         return [{"params": weights + others, "weight_decay": weight_decay}]
     if variant == "none":
@@ -483,14 +492,14 @@ def check_groups_training(submission, optimizer, options, device, dtype, rng):
     seed, weight_decay, steps = seed_from(rng), 0.2, 25
     shown = ", ".join(f"{key}={value!r}" for key, value in options.items())
     what = (f"torch.optim.{optimizer}(decay_parameter_groups(model, {weight_decay}), {shown}) training a model with "
-            f"a LayerNorm and a 0-d scale for {steps} steps on {device}, {dtype}")
+            f"a 1-d gain and a 0-d scale for {steps} steps on {device}, {dtype}")
     report = probe(submission, f"{PROBES}:train_with_groups", what=what, optimizer=optimizer, options=options,
                    weight_decay=weight_decay, seed=seed, steps=steps, dtype=str(dtype), device=device)
     expect_no_exception(report, what)
     reference = {"AdamW": ADAMW, "SGD": SGD}[optimizer]
 
     def run(variant, on=device):
-        model = build_model("scaled", seed, dtype, on)
+        model = build_model("gained", seed, dtype, on)
         return train_model(model, reference(reference_groups(model, weight_decay, variant), **options), seed, steps,
                            dtype, on)
     expected = run("reference")
