@@ -1,0 +1,394 @@
+"""Trusted probes for the `gradient_descent` assignment, and the optimisation problems that the
+`weight_decay` assignment shares.
+
+Every problem is described by plain data (a name, a seed, shapes, numbers) and built by the
+functions below, the same way on both sides: a probe builds it next to the student's code and
+runs the student's optimizer on it; the judge imports the same builders and runs torch.optim's
+optimizer on it. Only plain data crosses over: tensors, numbers, strings.
+
+Two kinds of optimisation problem:
+
+* a *linear* problem, whose loss at step t is sum_i <theta_i, g_i(t)>: its gradient is g_i(t)
+  whatever the parameters are, so an optimizer's trajectory depends on its own arithmetic only,
+  and can be compared with the reference's over hundreds of steps in float32 without rounding
+  errors being amplified by the loss;
+* a *model* problem: a small tanh network fitted to random targets with the mean squared error,
+  trained for a few dozen steps through `model.parameters()`, as in a real training loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import warnings
+
+import torch
+from torch import nn
+
+from graders import forbidden, probes
+
+# Bound at import, before any submission is loaded.
+_mse_loss = torch.nn.functional.mse_loss
+_tanh = torch.tanh
+_skip_init = torch.nn.utils.skip_init
+_Linear, _Tanh, _Sequential = nn.Linear, nn.Tanh, nn.Sequential
+_OPTIM_DIR = os.path.dirname(torch.optim.__file__) + os.sep
+
+DTYPES = {"torch.float32": torch.float32, "torch.float64": torch.float64}
+# Fused and multi-tensor optimizer kernels reached without torch.optim's Python code.
+OPTIMIZER_KERNELS = r"_fused_(adam|sgd)"
+
+
+def dtype_named(name: str) -> torch.dtype:
+    return DTYPES[name]
+
+
+# ---------------------------------------------------------------- losses for gradient_descent
+
+def course_loss(w):
+    """The course's example: (w - 1)^2, summed over the elements of w."""
+    return ((w - 1) ** 2).sum()
+
+
+def quadratic_loss(w, curvature, centre):
+    """0.5 (w - c)^T A (w - c), a bowl whose axes have different curvatures."""
+    shifted = w - centre
+    return 0.5 * (shifted @ curvature @ shifted)
+
+
+def least_squares_loss(w, inputs, targets):
+    """Mean squared error of the linear model inputs @ w, for a matrix w."""
+    return _mse_loss(inputs @ w, targets)
+
+
+def logistic_loss(w, inputs, labels):
+    """Binary cross-entropy of the logits z = inputs @ w, for a vector w, in its stable form."""
+    z = inputs @ w
+    return (z.clamp(min=0) - z * labels + (-z.abs()).exp().log1p()).mean()
+
+
+LOSSES = {"course": course_loss, "quadratic": quadratic_loss, "least_squares": least_squares_loss,
+          "logistic": logistic_loss}
+
+
+def make_loss(description: dict, dtype: torch.dtype, device: str):
+    """The loss function that `description` ({"name": ..., tensor parameters...}) names."""
+    function = LOSSES[description["name"]]
+    fixed = {key: value.to(device=device, dtype=dtype) for key, value in description.items() if key != "name"}
+    return lambda w: function(w, **fixed)
+
+
+# ---------------------------------------------------------------- the two optimisation problems
+
+def linear_problem(problem: dict):
+    """Start values and per-step gradients (float64, on the CPU) of a linear problem.
+
+    `problem`: seed, shapes, steps, optional scales (one per parameter) and silent
+    ([index, until]: parameter `index` gets no gradient during steps 1..until).
+    """
+    generator = torch.Generator().manual_seed(problem["seed"])
+    shapes = [tuple(shape) for shape in problem["shapes"]]
+    scales = problem.get("scales") or [1.0] * len(shapes)
+    silent = {index: until for index, until in problem.get("silent", [])}
+    start = [torch.randn(shape, generator=generator, dtype=torch.float64) for shape in shapes]
+    drift = [torch.randn(shape, generator=generator, dtype=torch.float64) for shape in shapes]
+    gradients = []
+    for step in range(1, problem["steps"] + 1):
+        row = []
+        for index, shape in enumerate(shapes):
+            noise = torch.randn(shape, generator=generator, dtype=torch.float64)
+            quiet = step <= silent.get(index, 0)
+            row.append(None if quiet else scales[index] * (drift[index] * math.cos(step / 15) + 0.7 * noise))
+        gradients.append(row)
+    return start, gradients
+
+
+def linear_trajectory(make_optimizer, problem: dict, dtype: torch.dtype, device: str, *, progress=None):
+    """Run the optimizer that `make_optimizer(params)` returns on a linear problem; return the
+    parameters (detached copies) after each step listed in problem["checkpoints"]."""
+    start, gradients = linear_problem(problem)
+    params = [value.to(device=device, dtype=dtype).requires_grad_() for value in start]
+    progress = progress if progress is not None else {}
+    progress["stage"] = "constructing the optimizer"
+    optimizer = make_optimizer(params)
+    checkpoints = set(problem["checkpoints"])
+    snapshots = []
+    for step, row in enumerate(gradients, start=1):
+        progress["stage"] = f"zero_grad() before step {step}"
+        optimizer.zero_grad()
+        progress["stage"] = f"the backward() pass of step {step}"
+        loss = sum((param * grad.to(device=device, dtype=dtype)).sum()
+                   for param, grad in zip(params, row) if grad is not None)
+        loss.backward()
+        progress["stage"] = f"step() number {step}"
+        optimizer.step()
+        if step in checkpoints:
+            snapshots.append([param.detach().clone() for param in params])
+    return snapshots
+
+
+def build_model(problem: dict, dtype: torch.dtype, device: str):
+    """A small tanh network (sizes, e.g. [4, 8, 3]) with seeded weights, and seeded data."""
+    generator = torch.Generator().manual_seed(problem["seed"])
+    sizes = problem.get("sizes", [4, 8, 3])
+    layers = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        layers += [_skip_init(_Linear, fan_in, fan_out), _Tanh()]
+    model = _Sequential(*layers[:-1])
+    with torch.no_grad():
+        for param in model.parameters():
+            param.copy_(torch.randn(param.shape, generator=generator, dtype=torch.float64) * 0.6)
+    model.to(device=device, dtype=dtype)
+    examples = problem.get("examples", 16)
+    inputs = torch.randn(examples, sizes[0], generator=generator, dtype=torch.float64).to(device=device, dtype=dtype)
+    targets = torch.randn(examples, sizes[-1], generator=generator, dtype=torch.float64).to(device=device, dtype=dtype)
+    return model, inputs, targets
+
+
+def model_trajectory(make_optimizer, problem: dict, dtype: torch.dtype, device: str, *, progress=None):
+    """Train `build_model(problem)` for problem["steps"] steps with `make_optimizer(model)`; return
+    the loss before each step and the parameters at the end."""
+    model, inputs, targets = build_model(problem, dtype, device)
+    progress = progress if progress is not None else {}
+    progress["stage"] = "constructing the optimizer"
+    optimizer = make_optimizer(model)
+    losses = []
+    for step in range(1, problem["steps"] + 1):
+        progress["stage"] = f"zero_grad() before step {step}"
+        optimizer.zero_grad()
+        progress["stage"] = f"the forward and backward pass of step {step}"
+        loss = _mse_loss(model(inputs), targets)
+        losses.append(loss.item())
+        loss.backward()
+        progress["stage"] = f"step() number {step}"
+        optimizer.step()
+    return {"losses": losses, "params": [param.detach().clone() for param in model.parameters()]}
+
+
+class FunctionAsOptimizer:
+    """Gives a step function such as `sgd_step(params, lr)` an optimizer's interface."""
+
+    def __init__(self, function, params, *args):
+        self.function, self.params, self.args = function, list(params), args
+
+    def zero_grad(self):
+        for param in self.params:
+            param.grad = None
+
+    def step(self):
+        self.function(list(self.params), *self.args)
+
+
+# ---------------------------------------------------------------- watching the student's code
+
+@contextlib.contextmanager
+def recording_optim_calls():
+    """Names of the Python functions of torch.optim that run inside the block, however they were
+    reached (an import, getattr, an alias, a base class), and of the fused optimizer kernels."""
+    seen: set[str] = set()
+    previous = sys.getprofile()
+
+    def hook(frame, event, arg):
+        if event == "call" and frame.f_code.co_filename.startswith(_OPTIM_DIR):
+            code = frame.f_code
+            seen.add(f"torch.optim: {getattr(code, 'co_qualname', code.co_name)}")
+
+    sys.setprofile(hook)
+    try:
+        with forbidden.recording_calls() as names:
+            yield seen
+    finally:
+        sys.setprofile(previous)
+        seen.update(forbidden.matching(names, OPTIMIZER_KERNELS))
+
+
+@contextlib.contextmanager
+def student_code(watch: bool):
+    """Run student code with its warnings kept off stderr and, when `watch`, torch.optim recorded."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if watch:
+            with recording_optim_calls() as seen:
+                yield seen
+        else:
+            yield set()
+
+
+def failure(error, stage=None):
+    report = probes._exception(error)
+    if stage:
+        report["stage"] = stage
+    return report
+
+
+def type_name(value) -> str:
+    return f"{type(value).__module__}.{type(value).__qualname__}".removeprefix("builtins.")
+
+
+# ---------------------------------------------------------------- gradient_descent
+
+def gradient_descent(namespace, *, loss, w0, lr, steps, device="cpu", watch=False):
+    """Run gradient_descent(loss_fn, w0, lr, n) for each n in `steps` (a list); report each run."""
+    if probes.missing(namespace, "gradient_descent"):
+        return {"missing": "gradient_descent"}
+    function = namespace["gradient_descent"]
+    dtype = w0.dtype
+    runs, calls = [], set()
+    for count in steps:
+        start = w0.to(device).clone()
+        kept = start.clone()
+        loss_fn = make_loss(loss, dtype, device)
+        run = {"raised": None}
+        try:
+            with student_code(watch) as seen:
+                output = function(loss_fn, start, lr, count)
+        except Exception as error:  # noqa: BLE001 - the student's exception is part of the report
+            run["raised"] = failure(error)
+            runs.append(run)
+            continue
+        finally:
+            calls |= seen
+        run["w0_changed"] = not (start.shape == kept.shape and torch.equal(start.detach(), kept))
+        run["w0_requires_grad"] = bool(start.requires_grad)
+        run["w0_grad"] = start.grad is not None
+        run.update(describe_descent(output))
+        runs.append(run)
+    return {"missing": None, "runs": runs, "calls": sorted(calls)}
+
+
+def describe_descent(output) -> dict:
+    report = {"output_type": type_name(output)}
+    if type(output) not in (tuple, list) or len(output) != 2:
+        return report
+    w, losses = output
+    report["w_type"] = type_name(w)
+    if isinstance(w, torch.Tensor):
+        report.update(w_dtype=str(w.dtype), w_device=w.device.type, w_shape=list(w.shape), w=w.detach().clone(),
+                      w_requires_grad=bool(w.requires_grad), w_has_grad_fn=w.grad_fn is not None)
+    report["losses_type"] = type_name(losses)
+    if type(losses) in (list, tuple):
+        items = list(losses)[:10_000]
+        report["loss_types"] = sorted({type_name(item) for item in items})
+        report["losses"] = [item if type(item) is float else
+                            item.detach().double().cpu().reshape(-1)[0].item()
+                            if isinstance(item, torch.Tensor) and item.numel() == 1 and item.device.type != "meta"
+                            else None for item in items]
+    return report
+
+
+# ---------------------------------------------------------------- step functions (sgd_step, ...)
+
+def step_once(namespace, *, function, params, grads, args=(), device="cpu", watch=False):
+    """Call function(params, *args) once on leaf tensors whose .grad is given (None: no gradient).
+
+    Reports the values of the tensors the probe holds (a step must change them in place), and
+    whether the list still holds them, as leaves that require grad and have no grad_fn.
+    """
+    if probes.missing(namespace, function):
+        return {"missing": function}
+    held = [value.to(device).requires_grad_() for value in params]
+    for param, grad in zip(held, grads):
+        param.grad = None if grad is None else grad.to(device)
+    given = list(held)
+    report = {"missing": None, "raised": None}
+    try:
+        with student_code(watch) as seen:
+            namespace[function](given, *args)
+    except Exception as error:  # noqa: BLE001
+        report["raised"] = failure(error)
+        return report
+    report["calls"] = sorted(seen)
+    report["values"] = [param.detach().clone() for param in held]
+    report["same_objects"] = [a is b for a, b in zip(given, held)] + [len(given) == len(held)]
+    report["is_leaf"] = [bool(param.is_leaf) for param in held]
+    report["requires_grad"] = [bool(param.requires_grad) for param in held]
+    report["has_grad_fn"] = [param.grad_fn is not None for param in held]
+    return report
+
+
+def train_with_step(namespace, *, function, args=(), problem, dtype, device="cpu"):
+    """Train the model problem with `function(params, *args)` as the optimizer's step."""
+    if probes.missing(namespace, function):
+        return {"missing": function}
+    progress = {}
+    try:
+        with student_code(False):
+            result = model_trajectory(
+                lambda model: FunctionAsOptimizer(namespace[function], model.parameters(), *args),
+                problem, dtype_named(dtype), device, progress=progress)
+    except Exception as error:  # noqa: BLE001
+        return {"missing": None, "raised": failure(error, progress.get("stage"))}
+    return {"missing": None, "raised": None, **result}
+
+
+# ---------------------------------------------------------------- optimizer classes (Adam, ...)
+
+def optimizer_linear(namespace, *, cls, kwargs, problem, dtype, device="cpu", watch=False):
+    """Run the student's optimizer class `cls(params, **kwargs)` on a linear problem.
+
+    On the `meta` device, whose tensors have no values, only what was raised is reported: a
+    tensor created on the CPU by default then fails to mix with them, as it would on a GPU.
+    """
+    if probes.missing(namespace, cls):
+        return {"missing": cls}
+    progress = {}
+    try:
+        with student_code(watch) as seen:
+            snapshots = linear_trajectory(lambda params: namespace[cls](iter(params), **kwargs),
+                                          problem, dtype_named(dtype), device, progress=progress)
+    except Exception as error:  # noqa: BLE001
+        return {"missing": None, "raised": failure(error, progress.get("stage"))}
+    if device == "meta":
+        return {"missing": None, "raised": None, "devices": sorted({p.device.type for p in snapshots[-1]})}
+    return {"missing": None, "raised": None, "snapshots": snapshots, "calls": sorted(seen)}
+
+
+def optimizer_model(namespace, *, cls, kwargs, problem, dtype, device="cpu"):
+    """Train the model problem with the student's `cls(model.parameters(), **kwargs)`."""
+    if probes.missing(namespace, cls):
+        return {"missing": cls}
+    progress = {}
+    try:
+        with student_code(False):
+            result = model_trajectory(lambda model: namespace[cls](model.parameters(), **kwargs),
+                                      problem, dtype_named(dtype), device, progress=progress)
+    except Exception as error:  # noqa: BLE001
+        return {"missing": None, "raised": failure(error, progress.get("stage"))}
+    return {"missing": None, "raised": None, **result}
+
+
+def optimizer_zero_grad(namespace, *, cls, kwargs, shapes, seed):
+    """Give three parameters gradients (one of them none), call zero_grad(), and report what is left."""
+    if probes.missing(namespace, cls):
+        return {"missing": cls}
+    generator = torch.Generator().manual_seed(seed)
+    params = [torch.randn(shape, generator=generator, dtype=torch.float64).requires_grad_() for shape in shapes]
+    try:
+        with student_code(False):
+            optimizer = namespace[cls](iter(params), **kwargs)
+            sum((param * torch.randn(param.shape, generator=generator, dtype=torch.float64)).sum()
+                for param in params[:-1]).backward()
+            optimizer.zero_grad()
+    except Exception as error:  # noqa: BLE001
+        return {"missing": None, "raised": failure(error)}
+    left = ["none" if param.grad is None else "zeros" if not param.grad.any() else "nonzero" for param in params]
+    return {"missing": None, "raised": None, "grads": left}
+
+
+def optimizer_rejects(namespace, *, cls, cases):
+    """Construct `cls(params, **kwargs)` for each kwargs in `cases`; report which raised what."""
+    if probes.missing(namespace, cls):
+        return {"missing": cls}
+    outcomes = []
+    for kwargs in cases:
+        params = [torch.zeros(2, requires_grad=True)]
+        try:
+            with student_code(False):
+                namespace[cls](iter(params), **kwargs)
+        except Exception as error:  # noqa: BLE001
+            outcomes.append(failure(error))
+        else:
+            outcomes.append(None)
+    return {"missing": None, "outcomes": outcomes}

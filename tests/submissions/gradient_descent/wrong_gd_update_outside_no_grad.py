@@ -1,0 +1,17 @@
+"""Updates w in place without torch.no_grad(), which autograd refuses for a leaf that requires grad.
+
+fails: test_gradient_descent_reproduces_the_course_table, test_gradient_descent_matches_torch_optim_sgd
+hint: torch.no_grad()
+"""
+
+
+def gradient_descent(loss_fn, w0, lr, steps):
+    w = w0.detach().clone().requires_grad_(True)
+    losses = []
+    for _ in range(steps):
+        loss = loss_fn(w)
+        losses.append(loss.item())
+        loss.backward()
+        w -= lr * w.grad
+        w.grad = None
+    return w.detach(), losses
