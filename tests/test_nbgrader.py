@@ -225,17 +225,14 @@ def test_grade_never_returns_more_than_the_declared_points(monkeypatch, capsys):
     assert graded("mse_loss", reference_namespace("losses")) == 5.0
 
 
-def test_one_mistake_earns_partial_credit_and_the_same_as_nngrade_check(tmp_path, capsys):
+def test_one_mistake_earns_partial_credit_and_a_readable_report(capsys):
     namespace = reference_namespace("losses")
     exec(WRONG_MSE, namespace)
     score = graded("mse_loss", namespace)
-    assert 0 < score < 9
+    assert type(score) is float and 0 < score < 9
     report = capsys.readouterr().out
+    assert report.startswith(f"mse_loss: {score:g} / 9 points")
     assert "FAIL  test_mse_loss_matches_pytorch" in report and "times the mean" in report
-    submission = tmp_path / "losses.py"
-    submission.write_text((ROOT / "solutions" / "losses.py").read_text() + WRONG_MSE)
-    board = cli.grade(submission, "losses", device="cpu")
-    assert board.by_function()["mse_loss"] == (score, 9.0)
 
 
 def test_monkeypatching_the_libraries_does_not_change_the_verdict(capsys):
@@ -318,8 +315,6 @@ def test_the_source_scan_sees_only_the_latest_definition_of_a_function():
 
 ASSIGNMENT = "losses"
 SEED = 20240917  # graded on inputs the students never saw
-SOLUTION_IDS = {"mse_loss": "mse_loss", "logsumexp": "logsumexp", "cross_entropy": "cross_entropy",
-                "binary_cross_entropy_with_logits": "bce"}  # function -> solution cell's grade_id
 
 NOISY_LOGSUMEXP = '''
 import os, sys, warnings
@@ -383,7 +378,7 @@ def with_cells(release, bodies: dict[str, str]):
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    """A course with the losses assignment, five students, graded and given feedback by nbgrader."""
+    """A course with the losses assignment and four students, graded and given feedback by nbgrader."""
     root = tmp_path_factory.mktemp("course")
     shutil.copytree(ROOT / "exercises" / ASSIGNMENT, root / "exercises" / ASSIGNMENT)
     shutil.copy(ROOT / "nbgrader_config.py", root)
@@ -404,23 +399,23 @@ def course(tmp_path_factory):
     submit(root, "bob", with_cells(release, {}))                      # the release, untouched
     submit(root, "carol", with_cells(release, one_mistake))           # one mistake; a noisy, right logsumexp
 
-    mallory = with_cells(release, {**one_mistake, "mse_loss": PATCHES + one_mistake["mse_loss"].replace(
-        "    losses = (input - target) ** 2",
-        "    torch.testing.assert_close = lambda *args, **kwargs: None\n    losses = (input - target) ** 2")})
+    # mallory: carol's code, plus every trick below.
+    mallory = with_cells(release, {
+        **one_mistake,
+        # replaces what the graders compare with, when the cell runs and while her function runs
+        "mse_loss": PATCHES + one_mistake["mse_loss"].replace(
+            "    losses = (input - target) ** 2",
+            "    torch.testing.assert_close = lambda *args, **kwargs: None\n    losses = (input - target) ** 2"),
+        # replaces the grading function that the last test cell calls, with one that claims too much
+        "bce": right["bce"] + "\n\n\ngrade = lambda function: 1000.0\n"})
     tampered = next(c for c in mallory.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "grade_mse_loss")
-    tampered.source = "9.0"
+    tampered.source = "9.0"                            # edits a test cell
     tampered.metadata["nbgrader"]["points"] = 90
-    mallory.cells = [c for c in mallory.cells if c.metadata.get("nbgrader", {}).get("grade_id")
-                     != "grade_binary_cross_entropy_with_logits"]
-    submit(root, "mallory", mallory, files={        # carol's code, plus every trick below
+    mallory.cells = [c for c in mallory.cells          # deletes another
+                     if c.metadata.get("nbgrader", {}).get("grade_id") != "grade_cross_entropy"]
+    submit(root, "mallory", mallory, files={           # hands in a fake grader and a broken torch
         "graders/__init__.py": "", "graders/notebook.py": "def grade(function):\n    return 9.0\n",
         "torch.py": "raise ImportError('a torch handed in with the submission')\n"})
-
-    submit(root, "eve", with_cells(release, {       # right code, but replaces the grading function
-        **right,
-        "mse_loss": right["mse_loss"] + "\n\n\ngrade = lambda function: 1000.0\n",
-        "cross_entropy": right["cross_entropy"] + "\n\n\ngrade = lambda function: None\n",
-        "bce": right["bce"] + "\n\n\ngrade = lambda function: '11'\n"}))
 
     graded_env = {**env, "NNGRADE_SEED": str(SEED)}
     course["timings"]["autograde"], course["autograde"] = nbgrader(course, "autograde", ASSIGNMENT, env=graded_env)
@@ -496,7 +491,7 @@ def test_one_mistake_gets_partial_credit_in_that_cell_only(course):
     assert "mse_loss: " + f"{scores['mse_loss']:g} / 9 points" in report and "times the mean" in report
 
 
-@pytest.mark.parametrize("student", ["alice", "bob", "carol"])
+@pytest.mark.parametrize("student", ["alice", "carol"])
 def test_the_notebook_and_nngrade_check_agree(course, student):
     assert cell_scores(course, student) == pytest.approx(check_scores(course, student))
 
@@ -511,19 +506,19 @@ def test_warnings_and_stderr_of_a_right_answer_cost_nothing(course):
 def test_a_tampered_test_cell_is_restored_and_tricks_earn_nothing(course):
     notebook = autograded(course, "mallory")
     assert autograder_cell(notebook, "mse_loss").source == 'grade("mse_loss")'
-    assert autograder_cell(notebook, "binary_cross_entropy_with_logits").source.endswith(
-        'grade("binary_cross_entropy_with_logits")')  # deleted, put back and graded
-    assert cell_scores(course, "mallory") == cell_scores(course, "carol")
+    assert autograder_cell(notebook, "cross_entropy").source.endswith('grade("cross_entropy")')  # put back
+    carol, mallory = cell_scores(course, "carol"), cell_scores(course, "mallory")
+    assert {k: v for k, v in mallory.items() if k != "binary_cross_entropy_with_logits"} == {
+        k: v for k, v in carol.items() if k != "binary_cross_entropy_with_logits"}
     folder = course["root"] / "autograded" / "mallory" / ASSIGNMENT
     assert sorted(p.name for p in folder.rglob("*")) == [f"{ASSIGNMENT}.ipynb"]  # no handed-in code copied
 
 
 def test_a_replaced_grade_function_scores_zero_without_breaking_grading(course):
-    assert set(cell_scores(course, "eve").values()) == {0}
-    notebook = autograded(course, "eve")
-    for function in SOLUTION_IDS:
-        errors = [o for o in autograder_cell(notebook, function).outputs if o.output_type == "error"]
-        assert errors and errors[0].ename == "NoScore", function
+    assert cell_scores(course, "mallory")["binary_cross_entropy_with_logits"] == 0
+    cell = autograder_cell(autograded(course, "mallory"), "binary_cross_entropy_with_logits")
+    errors = [output for output in cell.outputs if output.output_type == "error"]
+    assert [error.ename for error in errors] == ["NoScore"] and "'1000.0'" in errors[0].evalue
 
 
 def test_feedback_shows_the_scores_and_nothing_the_student_must_not_see(course):
@@ -533,11 +528,11 @@ def test_feedback_shows_the_scores_and_nothing_the_student_must_not_see(course):
     secret_lines -= {line.strip() for cell in solution_cells(nbformat.read(
         ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)) for line in cell.source.splitlines()}
     assert secret_lines
-    for student in ("alice", "bob", "carol", "mallory", "eve"):
+    for student in ("alice", "bob", "carol", "mallory"):
         page = (course["root"] / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
         text = html.unescape(re.sub(r"<[^>]+>", "", page))
         score, top = total(course, student)
-        assert f"Score: {score:g}" in text.replace(".0 ", " ") or f"Score: {score}" in text
+        assert f"Score: {round(score, 2)} / {float(top)}" in text
         for secret in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN", str(SEED), "NNGRADE_SEED"):
             assert secret not in text, (student, secret)
         if student == "bob":
