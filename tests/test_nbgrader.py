@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import time
-import warnings
 
 import nbformat
 import pytest
