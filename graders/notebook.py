@@ -13,19 +13,23 @@ What a call of `grade` guarantees, inside the student's own kernel:
   which are also the test cell's points (nbgrader fails a whole notebook when a cell returns more);
 * nothing reaches the cell's stderr (nbgrader scores a test cell with any stderr output as zero):
   warnings and anything written to stderr while grading, by the graders or by the student's code,
-  is captured and summed up in the report instead;
+  from Python or from C, is captured; the warnings are listed in the report instead;
 * the libraries the graders rely on are the ones imported before the student's cells ran: every
   function, class and method of torch, numpy, pytest, the graders and a few standard modules that
   the student replaced (`torch.testing.assert_close = ...`, `F.mse_loss = ...`, `torch.isclose =
-  ...`, `torch.Tensor.__eq__ = ...`) is put back for the duration of the call, and put back again
-  after every call of the student's code; the student's replacements are reinstated afterwards.
+  ...`, `torch.Tensor.__eq__ = ...`) is put back for the duration of the call, and the part the
+  judge compares with is put back again after each probe that ran the student's code (so a
+  function that patches torch while it runs gains nothing either); the student's replacements
+  are reinstated afterwards.
 
 What it does not guarantee: the student's code runs in this process, so a student who targets the
 grading machinery itself (rebinding the name `grade` that the test cells call, editing this
 module's functions or closures, replacing IPython's display formatter, sending forged messages
-to the notebook) can still forge a result. nbgrader's side (`nbgrader_config.py`) refuses a test
-cell result that is not a number within the cell's points, and restores edited test cells; the
-isolated backend of `nngrade check`/`nngrade grade` is the answer to hostile code.
+to the notebook) can still forge a result; and a probe's own bookkeeping right after the student's
+call (graders/probes.py) runs with whatever the call patched. nbgrader's side (`nbgrader_config.py`)
+refuses a test cell result that is not a number within the cell's points, and restores edited test
+cells; code that must not be trusted at all has to run in a separate process (the isolated
+backend, DESIGN.md).
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ import tempfile
 import warnings
 
 import _pytest.config
-import torch  # noqa: F401 - imported before any student code, with everything below
+import torch  # imported before any student code, with everything below
 
 from graders import cli, codec, forbidden, plugin, probes  # noqa: F401 - probes: imported now, with the rest
 from graders.report import Scoreboard, table

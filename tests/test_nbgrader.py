@@ -282,6 +282,29 @@ def mse_loss(input, target, reduction="mean"):
             setattr(owner, name, value)
 
 
+def test_methods_modules_and_deletions_are_put_back_and_reinstated():
+    import sys
+
+    import torch
+
+    from graders import notebook
+
+    genuine_eq, genuine_isclose, genuine_testing = torch.Tensor.__eq__, torch.isclose, sys.modules["torch.testing"]
+    fake = type(sys)("torch.testing")
+    try:
+        torch.Tensor.__eq__ = lambda self, other: True
+        del torch.isclose
+        sys.modules["torch.testing"] = fake
+        undo = notebook._LIBRARY.restore()
+        assert torch.Tensor.__eq__ is genuine_eq and torch.isclose is genuine_isclose
+        assert sys.modules["torch.testing"] is genuine_testing
+        notebook._LIBRARY.reinstate(undo)
+        assert torch.Tensor.__eq__ is not genuine_eq and not hasattr(torch, "isclose")
+        assert sys.modules["torch.testing"] is fake
+    finally:
+        torch.Tensor.__eq__, torch.isclose, sys.modules["torch.testing"] = genuine_eq, genuine_isclose, genuine_testing
+
+
 def test_warnings_and_stderr_of_a_correct_function_cost_nothing(capfd):
     namespace = reference_namespace("losses")
     exec('''
