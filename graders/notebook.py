@@ -115,6 +115,7 @@ _HOT_MODULES = {"torch", "torch._tensor", "torch.functional", "torch.nn.function
                 "torch._C._nn", "torch._C._VariableFunctions", "torch.overrides", "numpy", "builtins", "math",
                 "importlib", "operator"}
 _HOT_PACKAGES = {"graders", "pytest", "_pytest", "pluggy"}
+_PYTEST_PACKAGES = {"pytest", "_pytest", "pluggy"}
 _MISSING = object()
 _HEAP_TYPE, _IMMUTABLE_TYPE = 1 << 9, 1 << 8
 
@@ -122,12 +123,14 @@ _HEAP_TYPE, _IMMUTABLE_TYPE = 1 << 9, 1 << 8
 class _Library:
     """The functions, classes and methods of the modules the graders use, as they were at import.
 
-    Only callables (and descriptors) are kept: module-level data such as flags and caches
-    legitimately changes as the library runs, functions do not.
+    Only callables (and descriptors) are compared and restored: module-level data such as flags
+    and caches legitimately changes as the library runs, functions do not. A callable added later
+    is taken away for as long as grading runs: in a class it would shadow an inherited method
+    (`torch.Tensor.__eq__`), in a module a built-in (`isinstance`).
     """
 
     def __init__(self):
-        self.entries = []  # (owner, namespace, keys, values, hot)
+        self.entries = []  # (owner, namespace, keys, values, every key at import or None, hot)
         self.modules = {}
         seen = set()
         with warnings.catch_warnings():
@@ -141,24 +144,26 @@ class _Library:
                     continue
                 self.modules[name] = module
                 hot = name in _HOT_MODULES or name.partition(".")[0] in _HOT_PACKAGES
-                self._add(module, namespace, hot)
+                # pytest adds methods and properties to its own classes for each session (legacypath's
+                # Node.fspath, ...): there, only what existed at import is compared.
+                strict = name.partition(".")[0] not in _PYTEST_PACKAGES
+                self._add(module, namespace, hot, strict)
                 for value in list(namespace.values()):
                     if (isinstance(value, type) and id(value) not in seen
                             and getattr(value, "__module__", None) == name
                             and value.__flags__ & _HEAP_TYPE and not value.__flags__ & _IMMUTABLE_TYPE):
                         seen.add(id(value))
-                        self._add(value, value.__dict__, hot or value is torch.Tensor)
+                        self._add(value, value.__dict__, hot or value is torch.Tensor, strict)
 
-    def _add(self, owner, namespace, hot):
-        kept = {key: value for key, value in namespace.items()
-                if callable(value) or isinstance(value, (classmethod, staticmethod, property))}
-        if kept:
-            self.entries.append((owner, namespace, tuple(kept), tuple(kept.values()), hot))
+    def _add(self, owner, namespace, hot, strict):
+        kept = {key: value for key, value in namespace.items() if _is_code(value)}
+        every_key = frozenset(namespace) if strict else None
+        self.entries.append((owner, namespace, tuple(kept), tuple(kept.values()), every_key, hot))
 
     def restore(self, *, hot_only=False) -> list:
         """Put back every entry that differs from the snapshot; return how to undo that."""
         undo = []
-        for owner, namespace, keys, values, hot in self.entries:
+        for owner, namespace, keys, values, every_key, hot in self.entries:
             if hot_only and not hot:
                 continue
             get = namespace.get
@@ -168,6 +173,12 @@ class _Library:
                     undo.append((owner, key, current))
                     with contextlib.suppress(AttributeError, TypeError):
                         setattr(owner, key, value)
+            for key in (namespace.keys() - every_key if every_key is not None else ()):
+                current = get(key, _MISSING)
+                if _is_code(current):
+                    undo.append((owner, key, current))
+                    with contextlib.suppress(AttributeError, TypeError):
+                        delattr(owner, key)
         modules = sys.modules
         for name, module in self.modules.items():
             current = modules.get(name, _MISSING)
@@ -190,6 +201,10 @@ class _Library:
                     delattr(owner, key)
                 else:
                     setattr(owner, key, value)
+
+
+def _is_code(value) -> bool:
+    return callable(value) or isinstance(value, (classmethod, staticmethod, property))
 
 
 class _GuardedInProcess(InProcess):
