@@ -41,6 +41,20 @@ def solution_cells(notebook):
 
 # ----------------------------------------------------------------------------- configuration
 
+def grade_cell(outputs, points):
+    return nbformat.v4.new_code_cell("grade('f')", metadata={"nbgrader": {
+        "grade": True, "solution": False, "locked": True, "points": points, "grade_id": "grade_f",
+        "schema_version": 3}}, outputs=outputs)
+
+
+def stream(name, text):
+    return nbformat.v4.new_output("stream", name=name, text=text)
+
+
+def result(text):
+    return nbformat.v4.new_output("execute_result", data={"text/plain": text}, execution_count=1)
+
+
 def test_course_directories_are_exercises_and_release():
     config = course_config()
     assert config.CourseDirectory.source_directory == "exercises"
@@ -164,24 +178,12 @@ def test_code_files_handed_in_beside_a_notebook_are_never_copied(tmp_path):
 
 
 def test_gradebook_and_student_work_stay_out_of_the_repository():
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
     ignored = subprocess.run(["git", "check-ignore", "gradebook.db", "submitted/x/losses/losses.ipynb",
                               "autograded/x/losses/losses.ipynb", "feedback/x/losses/losses.html"],
                              cwd=ROOT, capture_output=True, text=True).stdout.split()
     assert len(ignored) == 4
-
-
-def grade_cell(outputs, points):
-    return nbformat.v4.new_code_cell("grade('f')", metadata={"nbgrader": {
-        "grade": True, "solution": False, "locked": True, "points": points, "grade_id": "grade_f",
-        "schema_version": 3}}, outputs=outputs)
-
-
-def stream(name, text):
-    return nbformat.v4.new_output("stream", name=name, text=text)
-
-
-def result(text):
-    return nbformat.v4.new_output("execute_result", data={"text/plain": text}, execution_count=1)
 
 
 # ----------------------------------------------------------------------------- `grade`, in process
