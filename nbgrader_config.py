@@ -1,4 +1,16 @@
-"""nbgrader configuration for the nngrade course (the repository root is the course root)."""
+"""nbgrader configuration for the nngrade course (the repository root is the course root).
+
+Run nbgrader from the repository root, in the Python environment where nngrade is installed:
+the kernel that autograde starts is that environment's `python3` kernel and imports `graders`.
+"""
+
+import math
+
+import nbformat
+from nbgrader import utils as nbgrader_utils
+from nbgrader.converters.autograde import Autograde
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades, IgnorePattern, NbGraderPreprocessor, SaveAutoGrades
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
@@ -7,12 +19,85 @@ c.CourseDirectory.release_directory = "release"
 c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
+# The gradebook is gradebook.db at the repository root (nbgrader's default; git ignores it), or
+# wherever `--db sqlite:////path/gradebook.db` says.
 
+# A submission is graded on its notebook alone. nbgrader copies every other file found next to a
+# submitted notebook into the folder where autograde runs it, and the kernel imports from that
+# folder first: a `graders/notebook.py` or a `torch.py` handed in beside the notebook would replace
+# the real ones. Code files are therefore never copied (this list also applies to release and
+# collect; an assignment that needs a helper module puts it in the graders package).
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
+                            "*.py", "*.so", "*.pyd", "*.pth"]
+
+# What students get in place of each solution: an instruction, and a function that fails loudly.
 c.ClearSolutions.code_stub = {
     "python": "# Write your implementation here, in place of the line below.\nraise NotImplementedError()"
 }
 c.ClearSolutions.text_stub = "Write your answer here."
+# JupyterLab's execution timestamps are metadata that should not reach the release either.
+c.ClearOutput.remove_metadata_fields = {"collapsed", "scrolled", "execution", "ExecuteTime"}
 
-# Each autograder cell imports torch and runs a few hundred checks: seconds, not minutes. The limit
-# only stops a submission that hangs. nbgrader's Execute preprocessor reads Execute.timeout.
+# Each autograder cell runs a few dozen checks: about a second, a few with a cold cache. The limit
+# (per cell; nbgrader's Execute preprocessor reads Execute.timeout) only stops a submission that hangs.
 c.Execute.timeout = 120
+
+# nbgrader scores a test cell that wrote anything to stderr as zero. `grade` keeps warnings and
+# stderr of the grading itself out of the cell; what is left to filter are the lines that torch and
+# numpy print when they are installed in mismatched versions, which are harmless for grading.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = (r"Failed to initialize NumPy"
+                           r"|A module that was compiled using NumPy 1\.x cannot be run in"
+                           r"|_ARRAY_API not found")
+
+# A test cell deleted from a submission is put back and graded (the default leaves it ungraded,
+# flagged for manual grading). Edited test cells are always restored (their checksum is locked).
+c.OverwriteCells.add_missing_cells = True
+
+
+class ScoreOrZero(NbGraderPreprocessor):
+    """An autograder cell earns the number its grading function returned, or nothing.
+
+    nbgrader gives a test cell full marks when it returns no value, a string, a negative number or
+    a numpy/torch scalar, and fails the whole notebook when it returns more than the cell's points.
+    The autograder cells here always return a plain float within the points (`graders.notebook.grade`),
+    so any other result means the grading function was replaced: the cell then scores zero, with an
+    error that says why, and the rest of the notebook is graded as usual.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or not nbgrader_utils.is_grade(cell) or nbgrader_utils.is_solution(cell):
+            return cell, resources
+        points = float(cell.metadata["nbgrader"]["points"])
+        for position, output in enumerate(cell.outputs):
+            if output.output_type == "error" or (output.output_type == "stream" and output.name == "stderr"):
+                return cell, resources  # nbgrader already scores this cell zero
+            if output.output_type == "execute_result":
+                text = output.get("data", {}).get("text/plain", "")
+                text = "".join(text) if isinstance(text, list) else str(text)
+                try:
+                    value = float(text)
+                except ValueError:
+                    value = math.nan
+                if math.isfinite(value) and 0 <= value <= points:
+                    return cell, resources
+                cell.outputs[position] = self._zero(
+                    f"the cell returned {text[:60]!r}, which is not a score between 0 and {points:g}")
+                return cell, resources
+        cell.outputs.append(self._zero("the cell returned no score"))
+        return cell, resources
+
+    @staticmethod
+    def _zero(reason):
+        message = f"{reason}: this test cell scores 0."
+        return nbformat.v4.new_output("error", ename="NoScore", evalue=message, traceback=[f"NoScore: {message}"])
+
+
+_autograde = list(Autograde.class_traits()["autograde_preprocessors"].default())
+_autograde.insert(_autograde.index(SaveAutoGrades), ScoreOrZero)
+c.Autograde.autograde_preprocessors = _autograde
+assert IgnorePattern in _autograde  # nbgrader runs it after Execute and before the scores are saved
+
+# Feedback shows the autograded notebook: the student's own code, the test cells and their reports.
+# ClearHiddenTests keeps hidden tests out of it (nbgrader's default feedback would show them).
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]

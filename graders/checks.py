@@ -12,6 +12,8 @@ import dataclasses
 from typing import Callable
 
 import torch
+from torch import Tensor, randn  # bound at import, before any submission is loaded
+from torch.autograd import grad as autograd_grad
 
 from graders import forbidden
 from graders.compare import expect_close, fail, mismatch
@@ -26,7 +28,7 @@ class Case:
     kwargs: dict = dataclasses.field(default_factory=dict)
 
     def on(self, device):
-        move = lambda value: value.to(device) if isinstance(value, torch.Tensor) else value  # noqa: E731
+        move = lambda value: value.to(device) if isinstance(value, Tensor) else value  # noqa: E731
         return tuple(move(arg) for arg in self.args), {key: move(value) for key, value in self.kwargs.items()}
 
     def signature(self, function: str) -> str:
@@ -35,7 +37,7 @@ class Case:
 
 
 def _describe(value):
-    if isinstance(value, torch.Tensor):
+    if isinstance(value, Tensor):
         return f"<{str(value.dtype).removeprefix('torch.')} tensor of shape {tuple(value.shape)}>"
     return repr(value)
 
@@ -76,9 +78,9 @@ def output_of(report: dict, what: str, hint: str | None = None) -> torch.Tensor:
     if report["raised"]:
         fail(f"{what} raised {report['raised']['message']}" + (f"\n  Hint: {hint}" if hint else ""))
     output = report.get("output")
-    if report["output_type"] != "torch.Tensor" and not isinstance(output, torch.Tensor):
+    if report["output_type"] != "torch.Tensor" and not isinstance(output, Tensor):
         fail(f"{what} returned a {report['output_type']}; a torch.Tensor was expected")
-    if not isinstance(output, torch.Tensor):
+    if not isinstance(output, Tensor):
         fail(f"{what} returned a {report['output_type']} whose values could not be read")
     return output
 
@@ -124,9 +126,9 @@ def check_gradient(submission, spec: Function, case: Case, device: str, rng, *, 
     for position, leaf in zip(spec.differentiable, leaves):
         inputs[position] = leaf
     expected = spec.reference(*inputs, **kwargs)
-    weight = torch.randn(expected.shape, generator=rng, dtype=dtype)
+    weight = randn(expected.shape, generator=rng, dtype=dtype)
     expected_grads = [grad.to(dtype) for grad in
-                      torch.autograd.grad((expected * weight.to(device, expected.dtype)).sum(), leaves)]
+                      autograd_grad((expected * weight.to(device, expected.dtype)).sum(), leaves)]
     what = f"{case.signature(spec.name)} on {device}"
     report = call(submission, spec.name, case, device=device, requires_grad=spec.differentiable,
                   grad_weight=weight)

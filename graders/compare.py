@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import math
 
-import pytest
 import torch
+from pytest import fail as pytest_fail
+from torch import Tensor, allclose, full_like, isfinite, no_grad
 from torch.testing import assert_close  # bound at import: a submission may replace torch.testing's
+
+# What the comparison calls is bound above, when the graders are imported, before any submission
+# is loaded: a submission that replaces torch.isfinite or pytest.fail does not reach these names.
+# (assert_close's own internals still look torch's functions up when called.)
+_device, _float_is_finite = torch.device, math.isfinite
 
 # (rtol, atol) by device type and dtype. CPU values are torch.testing.assert_close's defaults.
 # On GPUs, reductions run in a different order and some kernels use fused or approximate
@@ -27,13 +33,13 @@ TOLERANCES = {
 
 
 def tolerance(dtype: torch.dtype, device: str = "cpu") -> tuple[float, float]:
-    device = torch.device(device).type
+    device = _device(device).type
     return TOLERANCES.get((device, dtype), TOLERANCES[("cpu", dtype)])
 
 
 def fail(message: str):
     """Fail the current check with `message` and no grader traceback."""
-    pytest.fail(message, pytrace=False)
+    pytest_fail(message, pytrace=False)
 
 
 def is_close(actual, expected, device: str = "cpu") -> bool:
@@ -42,7 +48,7 @@ def is_close(actual, expected, device: str = "cpu") -> bool:
 
 def mismatch(actual, expected: torch.Tensor, device: str = "cpu") -> str | None:
     """None when `actual` equals `expected` within tolerance, else the details of how it differs."""
-    if not isinstance(actual, torch.Tensor):
+    if not isinstance(actual, Tensor):
         return f"a {type(actual).__name__} came back where a tensor was expected"
     if actual.shape != expected.shape:
         return f"shape {tuple(actual.shape)} came back, expected {tuple(expected.shape)}"
@@ -72,7 +78,7 @@ def expect_close(actual, expected: torch.Tensor, *, what: str, device: str = "cp
 
 def known_mistake(actual, device, mistakes) -> str | None:
     """The hint of the known mistake whose result `actual` reproduces."""
-    if not isinstance(actual, torch.Tensor):
+    if not isinstance(actual, Tensor):
         return None
     for hint, wrong in mistakes.items():
         if wrong is not None and actual.shape == wrong.shape and is_close(actual, wrong, device):
@@ -82,11 +88,11 @@ def known_mistake(actual, device, mistakes) -> str | None:
 
 def symptom(actual, expected) -> str | None:
     """A symptom worth naming when no known mistake matches: inf/nan, or a constant factor."""
-    if not isinstance(actual, torch.Tensor):
+    if not isinstance(actual, Tensor):
         return None
     if actual.shape == expected.shape and actual.is_floating_point():
-        finite = torch.isfinite(expected.cpu())
-        if finite.all() and not torch.isfinite(actual).all():
+        finite = isfinite(expected.cpu())
+        if finite.all() and not isfinite(actual).all():
             return ("some results are inf or nan where the true values are finite: an exp() or log() "
                     "overflowed or hit zero; rearrange the formula so no intermediate can overflow.")
         ratio = constant_ratio(actual.double(), expected.detach().cpu().double())
@@ -104,14 +110,14 @@ def constant_ratio(actual: torch.Tensor, expected: torch.Tensor) -> float | None
         return None
     ratios = actual[usable] / expected[usable]
     first = ratios.flatten()[0].item()
-    if not math.isfinite(first) or not torch.allclose(ratios, torch.full_like(ratios, first), rtol=1e-4):
+    if not _float_is_finite(first) or not allclose(ratios, full_like(ratios, first), rtol=1e-4):
         return None
     return first
 
 
 def _show(value) -> str:
-    if isinstance(value, torch.Tensor):
-        with torch.no_grad():
+    if isinstance(value, Tensor):
+        with no_grad():
             text = repr(value.detach().cpu() if value.numel() <= 8 else value.detach().cpu().flatten()[:6])
         text = " ".join(text.split())
         suffix = "" if value.numel() <= 8 else f" ... ({value.numel()} values, shape {tuple(value.shape)})"

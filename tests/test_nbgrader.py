@@ -1,0 +1,563 @@
+"""nbgrader for real: the course configuration, the autograder cells' `grade`, and the whole
+instructor workflow (generate_assignment, autograde, generate_feedback, the gradebook) run with the
+real nbgrader on a temporary course, the way nbgrader's own tests do it."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+from graders import build, cli
+
+ASSIGNMENTS = cli.assignments()
+SOLUTION_MARKERS = build.MARKERS
+STUB_INSTRUCTION = "# Write your implementation here, in place of the line below."
+
+
+def course_config():
+    """nbgrader_config.py as nbgrader loads it (a traitlets Python config file)."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
+
+
+def autograder_cells(notebook):
+    return [cell for cell in notebook.cells if cell.cell_type == "code"
+            and cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata["nbgrader"].get("solution")]
+
+
+def solution_cells(notebook):
+    return [cell for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("solution")]
+
+
+# ----------------------------------------------------------------------------- configuration
+
+def grade_cell(outputs, points):
+    return nbformat.v4.new_code_cell("grade('f')", metadata={"nbgrader": {
+        "grade": True, "solution": False, "locked": True, "points": points, "grade_id": "grade_f",
+        "schema_version": 3}}, outputs=outputs)
+
+
+def stream(name, text):
+    return nbformat.v4.new_output("stream", name=name, text=text)
+
+
+def result(text):
+    return nbformat.v4.new_output("execute_result", data={"text/plain": text}, execution_count=1)
+
+
+def test_course_directories_are_exercises_and_release():
+    config = course_config()
+    assert config.CourseDirectory.source_directory == "exercises"
+    assert config.CourseDirectory.release_directory == "release"
+    for assignment in ASSIGNMENTS:
+        assert (ROOT / "exercises" / assignment / f"{assignment}.ipynb").is_file()
+        assert (ROOT / "release" / assignment / f"{assignment}.ipynb").is_file()
+
+
+def test_every_cell_has_a_time_limit():
+    assert 30 <= course_config().Execute.timeout <= 600
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_released_stub_is_an_instruction_and_a_raise(assignment):
+    release = nbformat.read(ROOT / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+    cells = [cell for cell in solution_cells(release) if cell.cell_type == "code"]
+    assert cells
+    for cell in cells:
+        stub = [line.strip() for line in cell.source.splitlines()]
+        assert not any(marker in cell.source for marker in SOLUTION_MARKERS)
+        assert stub.count(STUB_INSTRUCTION) == stub.count("raise NotImplementedError()") >= 1, cell.source
+        assert stub.index("raise NotImplementedError()") == stub.index(STUB_INSTRUCTION) + 1
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_autograder_cells_call_grade_once_per_graded_function(assignment):
+    from graders import notebook
+
+    source = nbformat.read(ROOT / "exercises" / assignment / f"{assignment}.ipynb", as_version=4)
+    cells = autograder_cells(source)
+    assert [cell.source.strip() for cell in cells] == [f'grade("{f}")' for f in notebook.POINTS[assignment]]
+    assert {cell.metadata["nbgrader"]["grade_id"] for cell in cells} == {
+        f"grade_{f}" for f in notebook.POINTS[assignment]}
+    grader_cell = next(cell for cell in source.cells if cell.metadata.get("nbgrader", {}).get("grade_id") == "grader")
+    assert source.cells.index(grader_cell) < min(source.cells.index(cell) for cell in solution_cells(source))
+    assert grader_cell.metadata["nbgrader"]["locked"]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_declared_points_are_what_the_graders_award(assignment):
+    """`grade` clamps to these points, read from the markers before student code runs."""
+    from graders import notebook
+    from graders.report import Scoreboard
+
+    board = Scoreboard()
+    cli.run_pytest([str(cli.grader_file(assignment)), "--collect-only", "--submission", "reference"], board)
+    assert notebook.POINTS[assignment] == board.points_by_function()
+
+
+def test_known_harmless_stderr_is_ignored_and_other_stderr_scores_zero():
+    from nbgrader.preprocessors import IgnorePattern
+    from nbgrader.utils import determine_grade
+
+    preprocessor = IgnorePattern(config=course_config())
+    assert preprocessor.enabled
+    harmless = [
+        "/usr/lib/python3/site-packages/torch/_subclasses/functional_tensor.py:276: UserWarning: Failed to "
+        "initialize NumPy: _ARRAY_API not found (Triggered internally at torch/csrc/utils/tensor_numpy.cpp:84.)\n",
+        "A module that was compiled using NumPy 1.x cannot be run in\nNumPy 2.1.0 as it may crash.\n",
+    ]
+    for text in harmless:
+        cell = grade_cell([stream("stderr", text), result("7.5")], points=9)
+        cell, _ = preprocessor.preprocess_cell(cell, {}, 0)
+        assert determine_grade(cell) == (7.5, 9.0)
+    cell = grade_cell([stream("stderr", "UserWarning: something else\n"), result("7.5")], points=9)
+    cell, _ = preprocessor.preprocess_cell(cell, {}, 0)
+    assert determine_grade(cell) == (0, 9.0)
+
+
+@pytest.mark.parametrize("outputs, expected", [
+    ([("result", "9.0")], 9.0),
+    ([("result", "3.6667")], 3.6667),
+    ([("result", "0.0")], 0.0),
+    ([("stdout", "a report\n"), ("result", "4.5")], 4.5),
+    ([("result", "1000.0")], 0.0),                  # nbgrader alone would fail the whole notebook
+    ([("result", "-1.0")], 0.0),                    # nbgrader alone: full marks
+    ([("result", "'9'")], 0.0),                     # a string: full marks
+    ([("result", "np.float64(9.0)")], 0.0),         # a numpy scalar: full marks
+    ([("result", "nan")], 0.0),
+    ([("stdout", "no value returned\n")], 0.0),     # no result at all: full marks
+    ([], 0.0),
+    ([("stderr", "boom\n"), ("result", "9.0")], 0.0),
+])
+def test_a_test_cell_scores_the_number_it_returned_or_zero(outputs, expected):
+    from nbgrader.utils import determine_grade
+
+    score_or_zero = next(p for p in course_config().Autograde.autograde_preprocessors if p.__name__ == "ScoreOrZero")
+    made = {"result": lambda text: result(text), "stdout": lambda text: stream("stdout", text),
+            "stderr": lambda text: stream("stderr", text)}
+    cell = grade_cell([made[kind](text) for kind, text in outputs], points=9)
+    cell, _ = score_or_zero().preprocess_cell(cell, {}, 0)
+    assert determine_grade(cell) == (expected, 9.0)
+
+
+def test_autograde_runs_the_score_check_after_execution_and_before_saving():
+    from nbgrader.preprocessors import Execute, IgnorePattern, SaveAutoGrades
+
+    names = [p.__name__ for p in course_config().Autograde.autograde_preprocessors]
+    assert names.index(Execute.__name__) < names.index(IgnorePattern.__name__) < names.index("ScoreOrZero") \
+        < names.index(SaveAutoGrades.__name__)
+
+
+def test_feedback_leaves_hidden_tests_out():
+    from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+    preprocessors = course_config().GenerateFeedback.preprocessors
+    assert GetGrades in preprocessors and ClearHiddenTests in preprocessors
+
+
+def test_code_files_handed_in_beside_a_notebook_are_never_copied(tmp_path):
+    from nbgrader.utils import find_all_files
+
+    for name in ("graders/__init__.py", "graders/notebook.py", "torch.py", "ipykernel_launcher.py",
+                 "fast.cpython-311-x86_64-linux-gnu.so", "evil.pth", "data.csv", "losses.ipynb"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    # What nbgrader's converters copy next to a notebook (converters/base.py, init_assignment).
+    copied = find_all_files(str(tmp_path), course_config().CourseDirectory.ignore + ["*.ipynb"])
+    assert [os.path.relpath(path, tmp_path) for path in copied] == ["data.csv"]
+
+
+def test_gradebook_and_student_work_stay_out_of_the_repository():
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    ignored = subprocess.run(["git", "check-ignore", "gradebook.db", "submitted/x/losses/losses.ipynb",
+                              "autograded/x/losses/losses.ipynb", "feedback/x/losses/losses.html"],
+                             cwd=ROOT, capture_output=True, text=True).stdout.split()
+    assert len(ignored) == 4
+
+
+# ----------------------------------------------------------------------------- `grade`, in process
+
+def reference_namespace(assignment):
+    namespace = {"__name__": "notebook"}
+    exec(compile((ROOT / "solutions" / f"{assignment}.py").read_text(), "<reference>", "exec"), namespace)
+    return namespace
+
+
+WRONG_MSE = '''
+def mse_loss(input, target, reduction="mean"):
+    losses = (input - target) ** 2
+    if reduction == "mean":
+        return losses.sum()  # the mistake: a sum where the mean was asked for
+    return apply_reduction(losses, reduction)
+'''
+
+
+def graded(function, namespace, **options):
+    from graders import notebook
+
+    return notebook.grade(function, namespace, device="cpu", **options)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_grade_returns_a_plain_float_within_the_cell_points(assignment, capsys):
+    from graders import notebook
+
+    function, points = next(iter(notebook.POINTS[assignment].items()))
+    score = graded(function, reference_namespace(assignment))
+    assert type(score) is float and score == points
+    assert f"{function}: {points:g} / {points:g} points" in capsys.readouterr().out
+
+
+def test_grade_never_returns_more_than_the_declared_points(monkeypatch, capsys):
+    from graders import notebook
+
+    monkeypatch.setitem(notebook.POINTS["losses"], "mse_loss", 5.0)
+    assert graded("mse_loss", reference_namespace("losses")) == 5.0
+
+
+def test_one_mistake_earns_partial_credit_and_a_readable_report(capsys):
+    namespace = reference_namespace("losses")
+    exec(WRONG_MSE, namespace)
+    score = graded("mse_loss", namespace)
+    assert type(score) is float and 0 < score < 9
+    report = capsys.readouterr().out
+    assert report.startswith(f"mse_loss: {score:g} / 9 points")
+    assert "FAIL  test_mse_loss_matches_pytorch" in report and "times the mean" in report
+
+
+def test_monkeypatching_the_libraries_does_not_change_the_verdict(capsys):
+    """A student's cell replaces what the graders compare with; the verdict stays the same, and the
+    student's replacements are back in place after grading."""
+    import torch
+    import torch.nn.functional as F
+
+    from graders import notebook
+
+    grade = notebook.grade  # bound before the student's cells run, as the notebook's grader cell does
+    honest = reference_namespace("losses")
+    exec(WRONG_MSE, honest)
+    expected = grade("mse_loss", honest, device="cpu")
+    expected_report = capsys.readouterr().out
+
+    originals = {(torch.testing, "assert_close"): torch.testing.assert_close, (torch, "isclose"): torch.isclose,
+                 (torch, "allclose"): torch.allclose, (torch, "all"): torch.all, (F, "mse_loss"): F.mse_loss,
+                 (notebook, "grade"): notebook.grade}
+    hostile = reference_namespace("losses")
+    exec(WRONG_MSE + '''
+import torch, torch.nn.functional as F, graders.notebook
+
+def _always(*args, **kwargs):
+    return True
+
+torch.testing.assert_close = lambda *args, **kwargs: None
+torch.isclose = lambda input, other, **kwargs: torch.ones_like(input, dtype=torch.bool)
+torch.allclose = _always
+F.mse_loss = lambda input, target, reduction="mean": mse_loss(input, target, reduction)
+graders.notebook.grade = lambda *args, **kwargs: 9.0
+
+_honest_mse = mse_loss
+def mse_loss(input, target, reduction="mean"):
+    torch.all = _always            # patched again while the graders call it
+    torch.isclose = lambda input, other, **kwargs: torch.ones_like(input, dtype=torch.bool)
+    return _honest_mse(input, target, reduction)
+''', hostile)
+    try:
+        patched = torch.isclose, F.mse_loss
+        assert grade("mse_loss", hostile, device="cpu") == expected
+        assert capsys.readouterr().out == expected_report
+        assert (torch.isclose, F.mse_loss) == patched       # the student's replacements are back
+        assert notebook.grade is not originals[(notebook, "grade")]
+        assert torch.all is originals[(torch, "all")]     # the replacement made while grading is undone
+    finally:
+        for (owner, name), value in originals.items():
+            setattr(owner, name, value)
+
+
+def test_methods_modules_and_deletions_are_put_back_and_reinstated():
+    import sys
+
+    import torch
+
+    from graders import notebook
+
+    genuine_eq, genuine_isclose, genuine_testing = torch.Tensor.__eq__, torch.isclose, sys.modules["torch.testing"]
+    fake = type(sys)("torch.testing")
+    try:
+        torch.Tensor.__eq__ = lambda self, other: True
+        del torch.isclose
+        sys.modules["torch.testing"] = fake
+        undo = notebook._LIBRARY.restore()
+        assert torch.Tensor.__eq__ is genuine_eq and torch.isclose is genuine_isclose
+        assert sys.modules["torch.testing"] is genuine_testing
+        notebook._LIBRARY.reinstate(undo)
+        assert torch.Tensor.__eq__ is not genuine_eq and not hasattr(torch, "isclose")
+        assert sys.modules["torch.testing"] is fake
+    finally:
+        torch.Tensor.__eq__, torch.isclose, sys.modules["torch.testing"] = genuine_eq, genuine_isclose, genuine_testing
+
+
+def test_warnings_and_stderr_of_a_correct_function_cost_nothing(capfd):
+    namespace = reference_namespace("losses")
+    exec('''
+import os, sys, warnings
+_quiet_logsumexp = logsumexp
+def logsumexp(input, dim):
+    warnings.warn("checking my logsumexp")
+    print("logsumexp called", file=sys.stderr)
+    os.write(2, b"written to file descriptor 2\\n")
+    return _quiet_logsumexp(input, dim)
+''', namespace)
+    assert graded("logsumexp", namespace) == 10.0
+    out, err = capfd.readouterr()
+    assert err == ""
+    assert "Warnings while grading (they cost no points)" in out and "checking my logsumexp" in out
+
+
+def test_the_source_scan_sees_only_the_latest_definition_of_a_function():
+    from graders import forbidden, notebook
+
+    history = ["", "import torch.nn.functional as F\ndef mse_loss(a, b, reduction='mean'):\n    return F.mse_loss(a, b)",
+               "grade('mse_loss')", "def mse_loss(a, b, reduction='mean'):\n    return ((a - b) ** 2).mean()"]
+    sources = notebook.notebook_sources({"_ih": history})
+    assert forbidden.named_in_source(sources, "mse_loss", "mse_loss") == []
+    sources = notebook.notebook_sources({"_ih": history[:3]})
+    assert forbidden.named_in_source(sources, "mse_loss", "mse_loss") == ["mse_loss"]
+
+
+# ----------------------------------------------------------------------------- the whole workflow
+
+ASSIGNMENT = "losses"
+SEED = 20240917  # graded on inputs the students never saw
+
+NOISY_LOGSUMEXP = '''
+import os, sys, warnings
+
+
+def logsumexp(input, dim):
+    """log(sum(exp(input))) along `dim`, computed so that no exponential can overflow."""
+    warnings.warn("checking my logsumexp")
+    print("logsumexp called", file=sys.stderr)
+    os.write(2, b"written to file descriptor 2\\n")
+    peak = input.amax(dim=dim, keepdim=True).detach()
+    return (peak + torch.log(torch.exp(input - peak).sum(dim=dim, keepdim=True))).squeeze(dim)
+'''
+
+PATCHES = '''
+import torch
+import torch.nn.functional as F
+import graders.notebook
+
+torch.testing.assert_close = lambda *args, **kwargs: None
+torch.isclose = lambda input, other, **kwargs: torch.ones_like(input, dtype=torch.bool)
+torch.allclose = lambda *args, **kwargs: True
+F.mse_loss = lambda input, target, reduction="mean": mse_loss(input, target, reduction)
+graders.notebook.grade = lambda *args, **kwargs: 9.0
+
+'''
+
+
+def nbgrader(course, *args, env=None):
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "nbgrader", *args, f"--db={course['db']}"], cwd=course["root"],
+                          env=env or course["env"], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout}\n{done.stderr[-5000:]}"
+    return time.perf_counter() - started, done
+
+
+def reference_bodies(source) -> dict[str, str]:
+    """grade_id -> the solution cell's code, as a student who gets everything right writes it."""
+    return {cell.metadata["nbgrader"]["grade_id"]: "\n".join(
+        line for line in cell.source.splitlines() if line.strip() not in SOLUTION_MARKERS)
+        for cell in solution_cells(source)}
+
+
+def submit(root, student, notebook, files=None):
+    folder = root / "submitted" / student / ASSIGNMENT
+    folder.mkdir(parents=True)
+    nbformat.write(notebook, folder / f"{ASSIGNMENT}.ipynb")
+    for name, text in (files or {}).items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+
+
+def with_cells(release, bodies: dict[str, str]):
+    notebook = nbformat.from_dict(release)
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in bodies:
+            cell.source = bodies[grade_id]
+    return notebook
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """A course with the losses assignment and four students, graded and given feedback by nbgrader."""
+    root = tmp_path_factory.mktemp("course")
+    shutil.copytree(ROOT / "exercises" / ASSIGNMENT, root / "exercises" / ASSIGNMENT)
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    # The kernel must import this checkout's graders, whatever else is installed.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env.pop("NNGRADE_SEED", None)
+    course = {"root": root, "env": env, "db": f"sqlite:///{tmp_path_factory.mktemp('gradebook') / 'gradebook.db'}",
+              "timings": {}}
+
+    course["timings"]["generate_assignment"], _ = nbgrader(course, "generate_assignment", ASSIGNMENT)
+    release = nbformat.read(root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    source = nbformat.read(root / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    right = reference_bodies(source)
+    one_mistake = {**right, "mse_loss": right["mse_loss"].split("\n\n\ndef mse_loss")[0] + "\n\n" + WRONG_MSE,
+                   "logsumexp": NOISY_LOGSUMEXP}
+
+    submit(root, "alice", with_cells(release, right))                 # the reference
+    submit(root, "bob", with_cells(release, {}))                      # the release, untouched
+    submit(root, "carol", with_cells(release, one_mistake))           # one mistake; a noisy, right logsumexp
+
+    # mallory: carol's code, plus every trick below.
+    mallory = with_cells(release, {
+        **one_mistake,
+        # replaces what the graders compare with, when the cell runs and while her function runs
+        "mse_loss": PATCHES + one_mistake["mse_loss"].replace(
+            "    losses = (input - target) ** 2",
+            "    torch.testing.assert_close = lambda *args, **kwargs: None\n    losses = (input - target) ** 2"),
+        # replaces the grading function that the last test cell calls, with one that claims too much
+        "bce": right["bce"] + "\n\n\ngrade = lambda function: 1000.0\n"})
+    tampered = next(c for c in mallory.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "grade_mse_loss")
+    tampered.source = "9.0"                            # edits a test cell
+    tampered.metadata["nbgrader"]["points"] = 90
+    mallory.cells = [c for c in mallory.cells          # deletes another
+                     if c.metadata.get("nbgrader", {}).get("grade_id") != "grade_cross_entropy"]
+    submit(root, "mallory", mallory, files={           # hands in a fake grader and a broken torch
+        "graders/__init__.py": "", "graders/notebook.py": "def grade(function):\n    return 9.0\n",
+        "torch.py": "raise ImportError('a torch handed in with the submission')\n"})
+
+    graded_env = {**env, "NNGRADE_SEED": str(SEED)}
+    course["timings"]["autograde"], course["autograde"] = nbgrader(course, "autograde", ASSIGNMENT, env=graded_env)
+    course["timings"]["generate_feedback"], _ = nbgrader(course, "generate_feedback", ASSIGNMENT)
+    print("\nnbgrader timings (s):", {k: round(v, 1) for k, v in course["timings"].items()})
+    return course
+
+
+def cell_scores(course, student) -> dict[str, float]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course["db"]) as gradebook:
+        notebook = gradebook.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student)
+        assert not notebook.needs_manual_grade
+        return {grade.cell.name.removeprefix("grade_"): grade.score for grade in notebook.grades}
+
+
+def total(course, student):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course["db"]) as gradebook:
+        submission = gradebook.find_submission(ASSIGNMENT, student)
+        return submission.score, submission.max_score
+
+
+def autograded(course, student):
+    path = course["root"] / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    return nbformat.read(path, as_version=4)
+
+
+def autograder_cell(notebook, function):
+    return next(cell for cell in autograder_cells(notebook)
+                if cell.metadata["nbgrader"]["grade_id"] == f"grade_{function}")
+
+
+def check_scores(course, student) -> dict[str, float]:
+    """What `nngrade check` gives the same submitted notebook, on the same inputs."""
+    board = cli.grade(course["root"] / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", ASSIGNMENT,
+                      seed=SEED)
+    return {function: score for function, (score, _) in board.by_function().items()}
+
+
+def test_generate_assignment_registers_every_test_cell_with_its_points(course):
+    from nbgrader.api import Gradebook
+
+    from graders import notebook
+
+    with Gradebook(course["db"]) as gradebook:
+        cells = gradebook.find_notebook(ASSIGNMENT, ASSIGNMENT).grade_cells
+        assert {cell.name: cell.max_score for cell in cells} == {
+            f"grade_{function}": points for function, points in notebook.POINTS[ASSIGNMENT].items()}
+    release = (course["root"] / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text()
+    assert release == (ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text()
+
+
+def test_the_reference_gets_full_marks(course):
+    assert cell_scores(course, "alice") == {"mse_loss": 9, "logsumexp": 10, "cross_entropy": 12,
+                                            "binary_cross_entropy_with_logits": 11}
+    assert total(course, "alice") == (42, 42)
+
+
+def test_the_untouched_release_gets_zero(course):
+    assert set(cell_scores(course, "bob").values()) == {0}
+    assert total(course, "bob") == (0, 42)
+
+
+def test_one_mistake_gets_partial_credit_in_that_cell_only(course):
+    scores = cell_scores(course, "carol")
+    assert 0 < scores["mse_loss"] < 9
+    assert {k: v for k, v in scores.items() if k != "mse_loss"} == {
+        "logsumexp": 10, "cross_entropy": 12, "binary_cross_entropy_with_logits": 11}
+    report = "".join(o.get("text", "") for o in autograder_cell(autograded(course, "carol"), "mse_loss").outputs)
+    assert "mse_loss: " + f"{scores['mse_loss']:g} / 9 points" in report and "times the mean" in report
+
+
+@pytest.mark.parametrize("student", ["alice", "carol"])
+def test_the_notebook_and_nngrade_check_agree(course, student):
+    assert cell_scores(course, student) == pytest.approx(check_scores(course, student))
+
+
+def test_warnings_and_stderr_of_a_right_answer_cost_nothing(course):
+    cell = autograder_cell(autograded(course, "carol"), "logsumexp")
+    assert [o.output_type for o in cell.outputs] == ["stream", "execute_result"]
+    assert cell.outputs[0].name == "stdout" and "Warnings while grading" in cell.outputs[0].text
+    assert cell_scores(course, "carol")["logsumexp"] == 10
+
+
+def test_a_tampered_test_cell_is_restored_and_tricks_earn_nothing(course):
+    notebook = autograded(course, "mallory")
+    assert autograder_cell(notebook, "mse_loss").source == 'grade("mse_loss")'
+    assert autograder_cell(notebook, "cross_entropy").source.endswith('grade("cross_entropy")')  # put back
+    carol, mallory = cell_scores(course, "carol"), cell_scores(course, "mallory")
+    assert {k: v for k, v in mallory.items() if k != "binary_cross_entropy_with_logits"} == {
+        k: v for k, v in carol.items() if k != "binary_cross_entropy_with_logits"}
+    folder = course["root"] / "autograded" / "mallory" / ASSIGNMENT
+    assert sorted(p.name for p in folder.rglob("*")) == [f"{ASSIGNMENT}.ipynb"]  # no handed-in code copied
+
+
+def test_a_replaced_grade_function_scores_zero_without_breaking_grading(course):
+    assert cell_scores(course, "mallory")["binary_cross_entropy_with_logits"] == 0
+    cell = autograder_cell(autograded(course, "mallory"), "binary_cross_entropy_with_logits")
+    errors = [output for output in cell.outputs if output.output_type == "error"]
+    assert [error.ename for error in errors] == ["NoScore"] and "'1000.0'" in errors[0].evalue
+
+
+def test_feedback_shows_the_scores_and_nothing_the_student_must_not_see(course):
+    source = nbformat.read(ROOT / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    secret_lines = {line.strip() for body in reference_bodies(source).values() for line in body.splitlines()
+                    if line.strip() and not line.strip().startswith(("def ", '"""', "return losses", "raise"))}
+    secret_lines -= {line.strip() for cell in solution_cells(nbformat.read(
+        ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)) for line in cell.source.splitlines()}
+    assert secret_lines
+    for student in ("alice", "bob", "carol", "mallory"):
+        page = (course["root"] / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+        text = html.unescape(re.sub(r"<[^>]+>", "", page))
+        score, top = total(course, student)
+        assert f"Score: {round(score, 2)} / {float(top)}" in text
+        for secret in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN", str(SEED), "NNGRADE_SEED"):
+            assert secret not in text, (student, secret)
+        if student == "bob":
+            assert not [line for line in secret_lines if line in text]
