@@ -1,8 +1,8 @@
 """Trusted probes for the `weight_decay` assignment.
 
-The optimizer probes are those of the gradient_descent assignment (the same linear and model
-problems, run on the student's AdamW or step function). This module adds what weight decay needs
-besides: the penalty with its gradient, and models with weights, biases, normalisation layers and
+The graders run the student's AdamW and step function with the probes of the gradient_descent
+assignment (graders/probes_gradient_descent.py: the same linear and model problems). This module
+adds what weight decay needs besides: the penalty with its gradient, and models with weights, biases, normalisation layers and
 a 0-d parameter, whose parameter groups the student splits and a real torch.optim optimizer uses.
 """
 
@@ -12,9 +12,7 @@ import torch
 from torch import nn
 
 from graders import probes
-from graders.probes_gradient_descent import (  # noqa: F401 - re-exported for the weight_decay graders
-    dtype_named, failure, optimizer_linear, optimizer_model, optimizer_rejects, optimizer_zero_grad, step_once,
-    student_code, train_with_step, type_name)
+from graders.probes_gradient_descent import dtype_named, failure, student_code, type_name
 
 # Bound at import, before any submission is loaded.
 _mse_loss = torch.nn.functional.mse_loss

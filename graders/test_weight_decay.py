@@ -9,7 +9,7 @@ import torch
 
 from graders.checks import probe
 from graders.compare import fail, mismatch
-from graders.probes_gradient_descent import FunctionAsOptimizer, linear_trajectory, model_trajectory
+from graders.probes_gradient_descent import FunctionAsOptimizer, model_trajectory
 from graders.probes_weight_decay import build_model, train_model
 from graders.test_gradient_descent import (ADAM_MISTAKES, IGNORED_ARGUMENTS, Sketch, check_device, check_linear,
                                            check_model, check_rejects, check_zero_grad, expect_model_run,
@@ -65,7 +65,7 @@ def penalty_case(rng, dtype):
 
 def call_penalty(submission, params, weight_decay, device="cpu", **options):
     shown = ", ".join(f"<{tuple(p.shape)}>" for p in params)
-    kind = "a generator of" if options.get("as_generator") else ""
+    kind = "a generator of " if options.get("as_generator") else ""
     what = f"l2_penalty({kind}[{shown}], {weight_decay}) on {device}"
     report = probe(submission, f"{PROBES}:l2_penalty", what=what, params=params, weight_decay=weight_decay,
                    device=device, **options)
@@ -226,7 +226,7 @@ def test_sgd_step_with_weight_decay_trains_a_model_like_torch_optim_sgd(submissi
     lr, weight_decay = 0.2, 0.05
     what = (f"training a 4-8-3 tanh network for 30 steps with sgd_step_with_weight_decay(params, lr={lr}, "
             f"weight_decay={weight_decay}) on {device}, {dtype}")
-    report = probe(submission, f"{PROBES}:train_with_step", what=what, function="sgd_step_with_weight_decay",
+    report = probe(submission, "probes_gradient_descent:train_with_step", what=what, function="sgd_step_with_weight_decay",
                    args=[lr, weight_decay], problem=problem, dtype=str(dtype), device=device)
     expect_no_exception(report, what)
     expected = model_trajectory(lambda model: SGD(model.parameters(), lr=lr, weight_decay=weight_decay), problem,
