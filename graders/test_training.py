@@ -606,11 +606,15 @@ def test_fit_records_the_training_and_validation_loss_of_every_epoch(submission,
                  "epoch.")
         if any(value is None for value in got):
             fail(f"{what}: history['{key}'] holds something other than numbers.")
+        if key == "train_loss":
+            hint = ("history['train_loss'] holds the losses measured after each epoch (here equal to the validation "
+                    "losses): record what train_epoch returns, the mean loss during the epoch.")
+        else:
+            hint = "history['val_loss'] holds the training losses: are the two lists swapped?"
         other = expected["val_loss" if key == "train_loss" else "train_loss"]
         expect_close(torch.tensor(got, dtype=torch.float32), torch.tensor(values, dtype=torch.float32),
                      what=f"{what}: history['{key}'] differs from the losses of the epochs trained.",
-                     mistakes={"the training and validation losses are swapped.": torch.tensor(other,
-                                                                                               dtype=torch.float32)})
+                     mistakes={hint: torch.tensor(other, dtype=torch.float32)})
 
 
 # ---------------------------------------------------------------- build_model
