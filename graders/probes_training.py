@@ -10,6 +10,7 @@ data.
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 import sys
 import time
@@ -70,9 +71,9 @@ def dtype_named(name: str) -> torch.dtype:
 
 def number(value):
     """A student's number as (float or None, the kind it came as, whether it held an autograd graph)."""
-    if type(value) is bool:
+    if isinstance(value, bool):
         return None, "bool", False
-    if isinstance(value, (int, float)):
+    if isinstance(value, numbers.Real):  # int, float, and NumPy's scalars
         return float(value), "number", False
     if isinstance(value, torch.Tensor):
         if value.numel() != 1:
@@ -343,7 +344,8 @@ def capstone(namespace, *, train_inputs, train_targets, val_inputs, val_targets,
                 logits = model(test_inputs)
         except Exception as error:  # noqa: BLE001
             return {"missing": None, "raised": _exception(error), "stage": "training the model"}
-        if not isinstance(logits, torch.Tensor) or tuple(logits.shape) != (len(test_inputs), int(train_targets.max()) + 1):
+        classes = int(train_targets.max()) + 1
+        if not isinstance(logits, torch.Tensor) or tuple(logits.shape) != (len(test_inputs), classes):
             return {"missing": None, "raised": None, "is_module": True, "predictions": None,
                     "output": f"{type(logits).__name__} of shape {tuple(getattr(logits, 'shape', ()))}"}
         return {"missing": None, "raised": None, "is_module": True, "seconds": seconds,
