@@ -9,6 +9,7 @@ started; the call fails with a one-line reason and the next call gets a fresh wo
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import json
 import os
@@ -57,6 +58,16 @@ class Zygote:
                                         start_new_session=True)
         theirs.close()
         self.lock = threading.Lock()
+        atexit.register(self.stop)
+
+    def stop(self):
+        """Close the control socket (the zygote then returns) and wait for the zygote to end."""
+        self.control.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
     def spawn(self, request: dict) -> socket.socket:
         ours, theirs = socket.socketpair()
