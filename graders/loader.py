@@ -13,8 +13,6 @@ import traceback
 import types
 from pathlib import Path
 
-import nbformat
-
 
 class UnreadableSubmission(Exception):
     """The submission cannot be found or parsed as a file of a known kind."""
@@ -71,6 +69,8 @@ def code_chunks(path: Path) -> list[Chunk]:
         raise UnreadableSubmission(f"cannot read {path.name}: {error}") from None
     if path.suffix == ".py":
         return [Chunk(path.name, text)]
+    import nbformat  # only for notebooks: importing it builds jsonschema grammars (seconds)
+
     try:
         notebook = nbformat.reads(text, as_version=4)
     except Exception as error:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 PRELOAD = ("encodings.idna", "math", "random", "itertools", "functools", "collections", "dataclasses", "typing", "statistics",
            "copy", "numpy", "torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.utils.data",
-           "torch.autograd.functional", "torch.overrides", "torch.utils._python_dispatch", "nbformat",
+           "torch.autograd.functional", "torch.overrides", "torch.utils._python_dispatch",
            # Operations on the meta device (the device probe) run Python reference kernels that
            # import torch._dynamo on first use; a confined worker can no longer read it from disk.
            "torch._dynamo")
