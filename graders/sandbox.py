@@ -96,10 +96,31 @@ def _scratch() -> str:
     return "/tmp"
 
 
+# Top-level folders a worker keeps: the system, and (see `_python_roots`) whatever holds Python.
+SYSTEM_FOLDERS = {"bin", "boot", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "run", "sbin", "sys",
+                  "tmp", "usr", "var"}
+
+
+def _python_roots() -> set[str]:
+    """The top-level folders that hold this Python and its installed packages (not the current folder,
+    nor a course checkout that an editable install points to)."""
+    import sysconfig
+
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, *sysconfig.get_paths().values()}
+    return {os.path.realpath(path).split(os.sep)[1] for path in paths if os.path.realpath(path) != os.sep}
+
+
 def _read_only_view(hide: list[str], scratch_mb: int):
     libc = _libc()
     _check(libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make mounts private")
     _check(libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
+    # Every other top-level folder (home folders, /work, /opt, /mnt, other checkouts of the course with
+    # their solutions) disappears: the worker has preloaded what it runs.
+    keep = SYSTEM_FOLDERS | _python_roots()
+    for name in sorted(os.listdir("/")):
+        path = os.path.join("/", name)
+        if name not in keep and os.path.isdir(path) and not os.path.islink(path):
+            hide = [*hide, path]
     for path in hide:
         if os.path.isdir(path):
             _check(libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
