@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
+import pytest
 import torch
 from torch import Tensor, randn  # bound at import, before any submission is loaded
 from torch.autograd import grad as autograd_grad
@@ -18,6 +19,11 @@ from torch.autograd import grad as autograd_grad
 from graders import forbidden
 from graders.compare import expect_close, fail, mismatch
 from graders.submission import Submission, SubmissionFault
+
+
+def points(n, function: str):
+    """The `points` marker: the check is worth `n` points towards the graded `function`."""
+    return pytest.mark.points(n, function=function)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,7 +13,6 @@ import ast
 import contextlib
 import re
 
-import torch
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 

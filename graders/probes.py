@@ -41,7 +41,7 @@ def call(namespace, function, args=(), kwargs=None, *, device="cpu", requires_gr
         with forbidden.recording_calls() as names:
             output = target(*inputs, **kwargs)
     except Exception as error:  # noqa: BLE001 - the student's exception is part of the report
-        report["raised"] = _exception(error)
+        report["raised"] = exception_report(error)
         return report
     report["calls"] = forbidden.matching(names, watch) if watch else []
     report["modified"] = [
@@ -89,7 +89,7 @@ def _to_device(value, device):
     return value
 
 
-def _exception(error):
+def exception_report(error):
     return {
         "type": type(error).__name__,
         "bases": [cls.__name__ for cls in type(error).__mro__],

@@ -184,7 +184,7 @@ def differentiate(namespace, function, f, params, x, *, device="cpu", requires_g
             with recording_python_calls() as names:
                 output = target(fn, point)
         except Exception as error:  # noqa: BLE001 - the student's exception is part of the report
-            report["raised"] = probes._exception(error)
+            report["raised"] = probes.exception_report(error)
             break
         finally:
             if watch:

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from graders import forbidden
-from graders.probes import _exception, describe_output, missing
+from graders.probes import exception_report, describe_output, missing
 
 
 def sample(namespace, input, kwargs=None, *, calls=1, device="cpu", seed=0, grad_weight=None, watch=None):
@@ -40,7 +40,7 @@ def _one_call(function, input, kwargs, device, grad_weight, watch):
         with forbidden.recording_calls() as names:
             output = function(leaf, **kwargs)
     except Exception as error:  # noqa: BLE001 - the student's exception is part of the report
-        report["raised"] = _exception(error)
+        report["raised"] = exception_report(error)
         return report
     report["calls"] = forbidden.matching(names, watch) if watch else []
     report["modified"] = bool(before is not None and not torch.equal(before, leaf.detach()))
@@ -55,7 +55,7 @@ def _one_call(function, input, kwargs, device, grad_weight, watch):
             try:
                 (output * grad_weight.to(device=output.device, dtype=output.dtype)).sum().backward()
             except Exception as error:  # noqa: BLE001
-                report["grad_error"] = _exception(error)["message"]
+                report["grad_error"] = exception_report(error)["message"]
                 return report
             report["grad"] = None if leaf.grad is None else leaf.grad.detach()
     return report
@@ -75,7 +75,7 @@ def layer(namespace, input=None, *, p=None, modes=("train", "eval"), device="cpu
         with forbidden.recording_calls() as names:
             built = cls() if p is None else cls(p)
     except Exception as error:  # noqa: BLE001
-        report["raised"] = _exception(error)
+        report["raised"] = exception_report(error)
         return report
     report["construction_calls"] = forbidden.matching(names, watch) if watch else []
     report["parameters"] = len(list(built.parameters())) if isinstance(built, nn.Module) else None
@@ -89,7 +89,7 @@ def layer(namespace, input=None, *, p=None, modes=("train", "eval"), device="cpu
             with forbidden.recording_calls() as names:
                 output = built(x)
         except Exception as error:  # noqa: BLE001
-            passed["raised"] = _exception(error)
+            passed["raised"] = exception_report(error)
             report["passes"].append(passed)
             continue
         passed["calls"] = forbidden.matching(names, watch) if watch else []

@@ -216,7 +216,7 @@ def student_code(watch: bool):
 
 
 def failure(error, stage=None):
-    report = probes._exception(error)
+    report = probes.exception_report(error)
     if stage:
         report["stage"] = stage
     return report

@@ -42,7 +42,7 @@ def _copy(tensor):
 
 
 def _raised(report, error):
-    report["raised"] = probes._exception(error)
+    report["raised"] = probes.exception_report(error)
     return report
 
 

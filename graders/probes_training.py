@@ -20,7 +20,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.data import random_split as _random_split
 
-from graders.probes import _exception, missing
+from graders.probes import exception_report, missing
 
 RANDOM_SPLIT_CODE = _random_split.__code__
 
@@ -132,7 +132,7 @@ def split(namespace, calls, *, shuffle_global_rng=True):
                 returned = namespace["split_indices"](n, list(fractions), seed)
             entry["used_random_split"] = watch.seen
         except Exception as error:  # noqa: BLE001
-            entry["raised"] = _exception(error)
+            entry["raised"] = exception_report(error)
             results.append(entry)
             continue
         try:
@@ -162,7 +162,7 @@ def train_epoch(namespace, *, kind, state, inputs, targets, batch_size, lr, devi
     try:
         returned = namespace["train_epoch"](model, data, nn.CrossEntropyLoss(), optimizer)
     except Exception as error:  # noqa: BLE001
-        return {"missing": None, "raised": _exception(error)}
+        return {"missing": None, "raised": exception_report(error)}
     value, kind_of, graph = number(returned)
     return {"missing": None, "raised": None, "value": value, "type": kind_of, "holds_graph": graph,
             "weights": weights_of(model), "forwards": recorder_of(model).log, "training_after": model.training}
@@ -180,7 +180,7 @@ def evaluate(namespace, *, kind, state, inputs, targets, batch_size, device="cpu
     try:
         returned = namespace["evaluate"](model, data, nn.CrossEntropyLoss())
     except Exception as error:  # noqa: BLE001
-        return {"missing": None, "raised": _exception(error)}
+        return {"missing": None, "raised": exception_report(error)}
     report = {"missing": None, "raised": None, "forwards": recorder_of(model).log, "training_after": model.training,
               "modes_after": sorted({bool(module.training) for module in model.modules()}),
               "gradients": any(parameter.grad is not None for parameter in model.parameters())}
@@ -244,7 +244,7 @@ def fit(namespace, *, theta0, thetas, epochs, patience, device="cpu"):
     try:
         history = namespace["fit"](model, train_data, val_data, squared_output, optimizer, epochs, patience)
     except Exception as error:  # noqa: BLE001
-        return {"missing": None, "raised": _exception(error), "steps": optimizer.steps}
+        return {"missing": None, "raised": exception_report(error), "steps": optimizer.steps}
     report = {"missing": None, "raised": None, "steps": optimizer.steps, "theta": float(model.theta.detach().cpu()),
               "history_type": type(history).__name__, "keys": [], "series": {}}
     if isinstance(history, dict):
@@ -269,7 +269,7 @@ def inspect_model(namespace, *, in_features, num_classes, default_arguments=Fals
     try:
         model = namespace["build_model"]() if default_arguments else namespace["build_model"](in_features, num_classes)
     except Exception as error:  # noqa: BLE001
-        return {"missing": None, "raised": _exception(error)}
+        return {"missing": None, "raised": exception_report(error)}
     report = {"missing": None, "raised": None, "is_module": isinstance(model, nn.Module)}
     if not report["is_module"]:
         report["type"] = type(model).__name__
@@ -283,7 +283,7 @@ def inspect_model(namespace, *, in_features, num_classes, default_arguments=Fals
             model.eval()
             third, fourth = model(x), model(x)
     except Exception as error:  # noqa: BLE001
-        report["forward_raised"] = _exception(error)
+        report["forward_raised"] = exception_report(error)
         return report
     report["forward_raised"] = None
     report["output_type"] = type(first).__name__
@@ -332,7 +332,7 @@ def capstone(namespace, *, train_inputs, train_targets, val_inputs, val_targets,
         try:
             model = namespace["build_model"](train_inputs.shape[1], int(train_targets.max()) + 1)
         except Exception as error:  # noqa: BLE001
-            return {"missing": None, "raised": _exception(error), "stage": "building the model"}
+            return {"missing": None, "raised": exception_report(error), "stage": "building the model"}
         if not isinstance(model, nn.Module):
             return {"missing": None, "raised": None, "is_module": False, "type": type(model).__name__}
         started = time.perf_counter()
@@ -343,7 +343,7 @@ def capstone(namespace, *, train_inputs, train_targets, val_inputs, val_targets,
             with torch.no_grad():
                 logits = model(test_inputs)
         except Exception as error:  # noqa: BLE001
-            return {"missing": None, "raised": _exception(error), "stage": "training the model"}
+            return {"missing": None, "raised": exception_report(error), "stage": "training the model"}
         classes = int(train_targets.max()) + 1
         if not isinstance(logits, torch.Tensor) or tuple(logits.shape) != (len(test_inputs), classes):
             return {"missing": None, "raised": None, "is_module": True, "predictions": None,

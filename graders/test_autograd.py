@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 from torch.func import functional_call
 
-from graders.checks import (Case, Function, call, check_plain_tensor_like_input, check_stays_on_input_device,
+from graders.checks import (points, Case, Function, call, check_plain_tensor_like_input, check_stays_on_input_device,
                             check_inputs_unmodified, output_of, probe)
 from graders.compare import expect_close, fail, mismatch
 from graders.probes_autograd import DESCRIPTIONS, build_function
@@ -34,10 +34,6 @@ JACOBIAN_FORBIDDEN_SOURCE = rf"^torch\.autograd\.functional(\.|$)|{FUNCTORCH_SOU
 
 ACCUMULATION_HINT = (".backward() adds to x.grad instead of replacing it: work on a fresh leaf "
                      "(x.detach().requires_grad_()) or save x.grad, set it to None, and put it back afterwards.")
-
-
-def points(n, function):
-    return pytest.mark.points(n, function=function)
 
 
 # ---------------------------------------------------------------- shared helpers

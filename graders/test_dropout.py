@@ -37,7 +37,7 @@ import pytest
 import torch
 
 from graders import forbidden
-from graders.checks import probe
+from graders.checks import points, probe
 from graders.compare import expect_close, fail, mismatch
 
 # Every built-in dropout, in every spelling PyTorch has: F.dropout, torch.dropout, torch.dropout_,
@@ -49,10 +49,6 @@ FORBIDDEN = r"(?i)^_*(native_|fused_|feature_|alpha_|feature_alpha_|featurealpha
 SIGMAS = 6.0
 SHAPE = (240, 128)  # 30,720 elements
 SMALL = (16, 24)
-
-
-def points(n, function):
-    return pytest.mark.points(n, function=function)
 
 
 def seed_from(rng) -> int:

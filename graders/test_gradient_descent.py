@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from graders import forbidden
-from graders.checks import probe
+from graders.checks import points, probe
 from graders.compare import fail, mismatch
 from graders.probes_gradient_descent import linear_trajectory, make_loss, model_trajectory
 
@@ -22,10 +22,6 @@ _zeros_like = torch.zeros_like
 
 FORBIDDEN_SOURCE = r"^optim$|^(SGD|Adam|AdamW|Optimizer)$|^_fused_(adam|sgd)"
 PROBES = "probes_gradient_descent"
-
-
-def points(n, function):
-    return pytest.mark.points(n, function=function)
 
 
 def seed_from(rng) -> int:

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from graders.checks import probe
+from graders.checks import points, probe
 from graders.compare import expect_close, fail
 
 # References are bound when this module is imported, before any submission is loaded.
@@ -16,10 +16,6 @@ SGD = torch.optim.SGD
 LINEAR, TANH, SEQUENTIAL = nn.Linear, nn.Tanh, nn.Sequential
 LOSSES = {"mse": nn.MSELoss, "cross_entropy": nn.CrossEntropyLoss}
 NO_GRAD = torch.no_grad
-
-
-def points(n, function):
-    return pytest.mark.points(n, function=function)
 
 
 # ---------------------------------------------------------------- models and data, drawn by the judge

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from graders.checks import (Case, Function, check_gradient, check_inputs_unmodified, check_no_forbidden_builtin,
+from graders.checks import (points, Case, Function, check_gradient, check_inputs_unmodified, check_no_forbidden_builtin,
                             check_plain_tensor_like_input, check_rejects_unknown_reduction,
                             check_stays_on_input_device, check_value)
 
@@ -22,10 +22,6 @@ OVERFLOW_HINT = ("exp() of a large logit overflows to inf: subtract the largest 
                  "(log-sum-exp: m + log(sum(exp(x - m)))).")
 SIGMOID_LOG_HINT = ("taking log(sigmoid(z)) or log(1 - sigmoid(z)) loses everything once |z| is large "
                     "(sigmoid rounds to exactly 0 or 1); use max(z, 0) - z*y + log1p(exp(-|z|)).")
-
-
-def points(n, function):
-    return pytest.mark.points(n, function=function)
 
 
 @pytest.fixture(params=REDUCTIONS)

@@ -29,7 +29,7 @@ from torch import nn
 from torch.utils.data import random_split
 
 from graders import forbidden
-from graders.checks import probe
+from graders.checks import points, probe
 from graders.compare import expect_close, fail, mismatch
 from graders.probes_training import loader, make_model, weights_of
 
@@ -50,10 +50,6 @@ LEARNING_RATE = 0.1
 TARGET_ACCURACY = 0.90
 TIME_BUDGET = 20.0  # seconds of training, measured by the probe
 CAPSTONE = {"epochs": 60, "batch_size": 100, "lr": 0.01, "weight_decay": 0.01}
-
-
-def points(n, function):
-    return pytest.mark.points(n, function=function)
 
 
 def seed_from(rng) -> int:

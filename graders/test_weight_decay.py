@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from graders.checks import probe
+from graders.checks import points, probe
 from graders.compare import fail, mismatch
 from graders.probes_gradient_descent import FunctionAsOptimizer, model_trajectory
 from graders.probes_weight_decay import build_model, train_model
@@ -25,10 +25,6 @@ _stack = torch.stack
 _no_grad = torch.no_grad
 
 PROBES = "probes_weight_decay"
-
-
-def points(n, function):
-    return pytest.mark.points(n, function=function)
 
 
 # ---------------------------------------------------------------- l2_penalty
