@@ -1,7 +1,9 @@
 """nbgrader configuration for the nngrade course (the repository root is the course root).
 
-Run nbgrader from the repository root, in the Python environment where nngrade is installed:
-the kernel that autograde starts is that environment's `python3` kernel and imports `graders`.
+Run nbgrader from the repository root, in the Python environment where nngrade is installed with its
+`instructor` extra. `nbgrader autograde` does not run submissions in a kernel: its Execute step is
+replaced by nngrade's isolated engine (graders/autograde.py), so the score it records is the one
+`nngrade check` gives the same file, computed where no student code runs.
 """
 
 import math
@@ -9,8 +11,11 @@ import math
 import nbformat
 from nbgrader import utils as nbgrader_utils
 from nbgrader.converters.autograde import Autograde
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades, IgnorePattern, NbGraderPreprocessor, SaveAutoGrades
+from nbgrader.preprocessors import (ClearHiddenTests, Execute, GetGrades, IgnorePattern, NbGraderPreprocessor,
+                                    SaveAutoGrades)
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+
+from graders.autograde import IsolatedGrading
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
@@ -38,8 +43,9 @@ c.ClearSolutions.text_stub = "Write your answer here."
 # JupyterLab's execution timestamps are metadata that should not reach the release either.
 c.ClearOutput.remove_metadata_fields = {"collapsed", "scrolled", "execution", "ExecuteTime"}
 
-# Each autograder cell runs a few dozen checks: about a second, a few with a cold cache. The limit
-# (per cell; nbgrader's Execute preprocessor reads Execute.timeout) only stops a submission that hangs.
+# Autograde runs no kernel (see below): the isolated engine bounds every call into a submission
+# (10 s), its loading (60 s) and all of its calls together (300 s). This limit applies only where
+# nbgrader's own Execute still runs (e.g. `nbgrader validate` of the source notebooks).
 c.Execute.timeout = 120
 
 # nbgrader scores a test cell that wrote anything to stderr as zero. `grade` keeps warnings and
@@ -56,13 +62,13 @@ c.OverwriteCells.add_missing_cells = True
 
 
 class ScoreOrZero(NbGraderPreprocessor):
-    """An autograder cell earns the number its grading function returned, or nothing.
+    """An autograder cell earns the number the isolated engine wrote into it, or nothing.
 
-    nbgrader gives a test cell full marks when it returns no value, a string, a negative number or
-    a numpy/torch scalar, and fails the whole notebook when it returns more than the cell's points.
-    The autograder cells here always return a plain float within the points (`graders.notebook.grade`),
-    so any other result means the grading function was replaced: the cell then scores zero, with an
-    error that says why, and the rest of the notebook is graded as usual.
+    nbgrader gives a test cell full marks when it has no result, a string, a negative number or a
+    numpy/torch scalar, and fails the whole notebook when the result exceeds the cell's points.
+    `IsolatedGrading` always writes a plain float within the points, so any other result means the
+    cell did not come from it: the cell then scores zero, with an error that says why, and the rest
+    of the notebook is graded as usual.
     """
 
     def preprocess_cell(self, cell, resources, index):
@@ -93,10 +99,13 @@ class ScoreOrZero(NbGraderPreprocessor):
         return nbformat.v4.new_output("error", ename="NoScore", evalue=message, traceback=[f"NoScore: {message}"])
 
 
+# The student's notebook is never executed in a kernel here: IsolatedGrading takes Execute's place
+# and fills each test cell with the isolated engine's report and score.
 _autograde = list(Autograde.class_traits()["autograde_preprocessors"].default())
+_autograde[_autograde.index(Execute)] = IsolatedGrading
 _autograde.insert(_autograde.index(SaveAutoGrades), ScoreOrZero)
 c.Autograde.autograde_preprocessors = _autograde
-assert IgnorePattern in _autograde  # nbgrader runs it after Execute and before the scores are saved
+assert IgnorePattern in _autograde  # nbgrader runs it after grading and before the scores are saved
 
 # Feedback shows the autograded notebook: the student's own code, the test cells and their reports.
 # ClearHiddenTests keeps hidden tests out of it (nbgrader's default feedback would show them).

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from graders import cli, loader
-from graders.report import results_json
+from graders.report import function_verdicts, results_json
 
 
 def discover(submitted: Path, assignment: str) -> list[tuple[str, Path]]:
@@ -64,8 +64,12 @@ def grade_one(student: str, folder: Path, assignment: str, seed: int, device: st
     else:
         status = "graded"
     devices = sorted({check.device for check in board.graded() if check.device})
-    return results_json(board, assignment=assignment, devices=devices, **extra, status=status,
-                        load_errors=board.load_errors[:10], seconds=round(time.monotonic() - started, 2))
+    report = results_json(board, assignment=assignment, devices=devices, **extra, status=status,
+                          load_errors=board.load_errors[:10], seconds=round(time.monotonic() - started, 2))
+    # What each notebook test cell shows, for the autograded notebooks that feedback is made from.
+    for function, (_, text) in function_verdicts(board, board.load_errors).items():
+        report["extra_data"]["functions"][function]["report"] = text
+    return report
 
 
 def _warm_judge():
@@ -105,8 +109,12 @@ class Progress:
 
 
 def grade_batch(submitted: Path, assignment: str, out: Path, *, workers: int = 0, force: bool = False,
-                seed: int = 0, device: str = "all", gradebook: str | None = None, stream=sys.stderr) -> dict:
-    """Grade every submission of `assignment` under `submitted`; return the counts by status."""
+                seed: int = 0, device: str = "all", gradebook: str | None = None, autograded: Path | None = None,
+                stream=sys.stderr) -> dict:
+    """Grade every submission of `assignment` under `submitted`; return the counts by status.
+
+    With `gradebook`, the scores also go into that nbgrader gradebook and each notebook submission's
+    autograded notebook into `autograded/<student>/<assignment>/`, as `nbgrader autograde` leaves them."""
     out.mkdir(parents=True, exist_ok=True)
     students = discover(submitted, assignment)
     hide = [str(submitted.resolve()), str(out.resolve())]
@@ -141,11 +149,39 @@ def grade_batch(submitted: Path, assignment: str, out: Path, *, workers: int = 0
         from graders.gradebook import record
 
         record(gradebook, assignment, reports)
+        write_autograded_notebooks(dict(students), reports, assignment, gradebook,
+                                   autograded or submitted.resolve().parent / "autograded", submitted.resolve().parent, stream)
     counts: dict[str, int] = {}
     for report in reports.values():
         status = report["extra_data"].get("status", "graded") if report else "missing"
         counts[status] = counts.get(status, 0) + 1
     return counts
+
+
+def write_autograded_notebooks(folders: dict[str, Path], reports: dict, assignment: str, gradebook: str,
+                               autograded: Path, course_root: Path, stream=sys.stderr):
+    """The autograded notebook of every graded notebook submission, for `nbgrader generate_feedback`."""
+    from graders.autograde import write_autograded
+    from graders.gradebook import course_config
+
+    config = course_config(course_root)
+    for student, report in sorted(reports.items()):
+        if not report or report["extra_data"].get("status") == "unreadable":
+            continue
+        try:
+            notebook = loader.resolve(folders[student], assignment)
+        except loader.UnreadableSubmission:
+            continue
+        if notebook.suffix != ".ipynb":
+            continue
+        verdicts = {function: (entry["score"], entry.get("report", ""))
+                    for function, entry in report["extra_data"].get("functions", {}).items()}
+        try:
+            write_autograded(notebook, autograded / student / assignment / f"{assignment}.ipynb", student=student,
+                             assignment=assignment, db_url=gradebook, verdicts=verdicts, config=config)
+        except Exception as error:  # noqa: BLE001 - one notebook nbgrader cannot sanitise costs its feedback only
+            stream.write(f"{student}: no autograded notebook ({type(error).__name__}: {error}); "
+                         "the scores are recorded\n")
 
 
 def _read_report(path: Path) -> dict | None:

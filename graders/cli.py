@@ -49,18 +49,40 @@ def grade(submission, assignment: str, *, device: str = "all", seed: int = 0, is
     return board
 
 
+def declared_points(assignment: str) -> dict[str, float]:
+    """function -> the points its checks declare, as pytest collects them."""
+    from graders.report import Scoreboard
+
+    board = Scoreboard()
+    code = run_pytest([str(grader_file(assignment)), "--collect-only", "--submission", "reference"], board)
+    if code != 0:
+        raise RuntimeError(f"the graders of {assignment} could not be collected (pytest exit code {code})")
+    return board.points_by_function()
+
+
+def absent_device(device: str) -> str | None:
+    """Why `device` cannot be graded on here, or None when it can."""
+    if device == "all":
+        return None
+    from graders.plugin import absent_device as reason, device_available
+
+    return None if device_available(device) else reason(device)
+
+
 def command_check(options) -> int:
     from graders import loader
     from graders.report import results_json, table
 
+    if not options.submission and not options.explain_isolation:
+        return usage_error("check needs a SUBMISSION (or --explain-isolation)")
     if options.isolation == "process":
         from graders.isolation import Zygote
 
         Zygote.shared()  # importing torch there overlaps with importing it here
     if options.explain_isolation:
         return explain_isolation()
-    if not options.submission:
-        return usage_error("check needs a SUBMISSION (or --explain-isolation)")
+    if absent_device(options.device):
+        return usage_error(absent_device(options.device))
 
     known = assignments()
     assignment = options.assignment or loader.infer_assignment(options.submission, known)
@@ -107,15 +129,11 @@ def explain_isolation() -> int:
 
 
 def command_list(options) -> int:
-    from graders.report import Scoreboard
-
     for assignment in assignments():
-        board = Scoreboard()
-        code = run_pytest([str(grader_file(assignment)), "--collect-only", "--submission", "reference"], board)
-        if code != 0:
-            print(f"{assignment}: the graders could not be collected (pytest exit code {code})", file=sys.stderr)
-            return USAGE_ERROR
-        functions = board.points_by_function()
+        try:
+            functions = declared_points(assignment)
+        except RuntimeError as error:
+            return usage_error(str(error))
         print(f"{assignment} ({sum(functions.values()):g} points)")
         for function, points in functions.items():
             print(f"  {function:<40} {points:g}")
@@ -128,17 +146,32 @@ def command_grade(options) -> int:
 
     if options.assignment not in assignments():
         return usage_error(f"unknown assignment {options.assignment!r} (known: {', '.join(assignments())})")
+    if absent_device(options.device):
+        return usage_error(absent_device(options.device))
+    submitted = Path(options.submitted)
+    if not submitted.is_dir():
+        return usage_error(f"{submitted} is not a folder")
     out = Path(options.out or f"graded/{options.assignment}")
+    autograded = None
+    if options.gradebook:
+        from graders.gradebook import check
+
+        autograded = Path(options.autograded) if options.autograded else submitted.resolve().parent / "autograded"
+        try:
+            check(options.gradebook, options.assignment, declared_points(options.assignment))
+        except GradebookError as error:
+            return usage_error(str(error))
     try:
-        counts = batch.grade_batch(Path(options.submitted), options.assignment, out, workers=options.workers,
+        counts = batch.grade_batch(submitted, options.assignment, out, workers=options.workers,
                                    force=options.force, seed=options.seed, device=options.device,
-                                   gradebook=options.gradebook)
+                                   gradebook=options.gradebook, autograded=autograded)
     except (FileNotFoundError, GradebookError) as error:
         return usage_error(str(error))
     total = sum(counts.values())
     print(f"{total} submissions: " + ", ".join(f"{count} {status}" for status, count in sorted(counts.items())))
-    print(f"results: {out}/<student>.json, {out}/scores.csv" + (f"; gradebook {options.gradebook}"
-                                                               if options.gradebook else ""))
+    print(f"results: {out}/<student>.json, {out}/scores.csv" + (
+        f"; gradebook {options.gradebook}; autograded notebooks in {autograded} (for nbgrader generate_feedback)"
+        if options.gradebook else ""))
     return 0
 
 
@@ -193,7 +226,11 @@ def parser() -> argparse.ArgumentParser:
     batch.add_argument("--seed", type=int, default=0, help="base seed for the checks' inputs (default 0)")
     batch.add_argument("--device", default="all", choices=("cpu", "cuda", "mps", "all"))
     batch.add_argument("--gradebook", metavar="DB_URL",
-                       help="also write the scores into this nbgrader gradebook, e.g. sqlite:///gradebook.db")
+                       help="also write the scores into this nbgrader gradebook, e.g. sqlite:///gradebook.db, "
+                            "and the autograded notebooks that nbgrader generate_feedback turns into feedback")
+    batch.add_argument("--autograded", metavar="DIR",
+                       help="with --gradebook: where the autograded notebooks go (default: autograded/ beside "
+                            "SUBMITTED, nbgrader's layout)")
     batch.set_defaults(run=command_grade)
 
     listing = commands.add_parser("list", help="list assignments, their functions and points")

@@ -28,10 +28,10 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 
 def private_paths() -> list[Path]:
-    """What no worker may read: the reference solutions and the instructor's source notebooks."""
-    import solutions
-
-    return [Path(solutions.__file__).resolve().parent, PACKAGE_ROOT / "exercises"]
+    """What no worker may read: the reference solutions and the instructor's source notebooks, beside
+    an editable install's graders or in the current folder (the course root, for nbgrader)."""
+    roots = dict.fromkeys((PACKAGE_ROOT, Path.cwd().resolve()))
+    return [root / name for root in roots for name in ("solutions", "exercises") if (root / name).is_dir()]
 
 
 class Zygote:

@@ -61,6 +61,13 @@ def is_autograder_cell(cell) -> bool:
     return bool(meta.get("grade")) and not meta.get("solution")
 
 
+def is_grading_cell(cell) -> bool:
+    """A test cell, or the locked `grader` cell that imports the practice `grade` into a student's
+    kernel: neither is the student's code, and neither has a place where a submission is graded."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return is_autograder_cell(cell) or (meta.get("grade_id") == "grader" and bool(meta.get("locked")))
+
+
 def code_chunks(path: Path) -> list[Chunk]:
     """The code that loading `path` runs, in order, without running any of it."""
     try:
@@ -78,7 +85,7 @@ def code_chunks(path: Path) -> list[Chunk]:
                                    f"{str(error).splitlines()[0] if str(error) else type(error).__name__}") from None
     chunks = []
     for number, cell in enumerate(notebook.cells, start=1):
-        if cell.cell_type != "code" or is_autograder_cell(cell):
+        if cell.cell_type != "code" or is_grading_cell(cell):
             continue
         source = strip_ipython(cell.source)
         if source.strip():

@@ -1,11 +1,16 @@
-"""Grading from inside a notebook: the autograder cells call `grade`.
+"""The student's practice view: the notebook's test cells call `grade` while the student works.
+
+This is feedback, never the recorded grade: under `nbgrader autograde` (with the course's
+nbgrader_config.py), `nngrade check` and `nngrade grade` the notebook is graded by the isolated
+engine instead, and no test cell runs in a kernel (graders/autograde.py). The report `grade` prints
+is the one those paths put into the test cell (`report.function_report`), from the same graders
+on the same inputs, so an honest notebook sees here the score it will get.
 
 The notebook's `grader` cell imports this module before any of the student's cells run, so the
 graders, the PyTorch references they compare against, and a snapshot of the libraries they use
 are all taken from an untouched interpreter. `grade(function)` runs that function's checks (the
 same pytest graders as `nngrade check`) on the functions defined in the notebook, prints a short
-report, and returns the points earned as a plain float: nbgrader records the number a test cell
-returns as its partial credit.
+report, and returns the points earned as a plain float.
 
 What a call of `grade` guarantees, inside the student's own kernel:
 
@@ -23,13 +28,9 @@ What a call of `grade` guarantees, inside the student's own kernel:
   are reinstated afterwards.
 
 What it does not guarantee: the student's code runs in this process, so a student who targets the
-grading machinery itself (rebinding the name `grade` that the test cells call, editing this
-module's functions or closures, replacing IPython's display formatter, sending forged messages
-to the notebook) can still forge a result; and a probe's own bookkeeping right after the student's
-call (graders/probes.py) runs with whatever the call patched. nbgrader's side (`nbgrader_config.py`)
-refuses a test cell result that is not a number within the cell's points, and restores edited test
-cells; code that must not be trusted at all has to run in a separate process (the isolated
-backend, DESIGN.md).
+grading machinery itself (rebinding the name `grade`, walking the stack to its scoreboard, editing
+this module's functions) can make this practice view show a score it did not earn. That fools only
+the student: the recorded score is computed in the isolated engine, where none of it reaches.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ import _pytest.config
 import torch  # imported before any student code, with everything below
 
 from graders import cli, codec, forbidden, plugin, probes  # noqa: F401 - probes: imported now, with the rest
-from graders.report import Scoreboard, table
+from graders.report import Scoreboard, function_report
 from graders.submission import InProcess, Submission, resolve_probe
 
 # Import every grader now, before student code can replace what they rely on.
@@ -254,14 +255,10 @@ def grade(function: str, namespace: dict | None = None, *, device: str = "all", 
         score = _min(_max(_float(earned), 0.0), _float(points))
         if not _isfinite(score):
             score = 0.0
-        _print(report_for(board, function, score, points) + noise.summary())
+        _print(function_report(board, function, score, points) + noise.summary())
     finally:
         _Library.reinstate(undo)
     return score
-
-
-def report_for(board: Scoreboard, function: str, score: float, points: float) -> str:
-    return table(board, title=f"{function}: {score:g} / {points:g} points")
 
 
 def notebook_sources(namespace: dict) -> list[str]:
@@ -337,17 +334,27 @@ def _captured_stderr():
             noise.warnings = [f"{item.category.__name__}: {item.message}" for item in caught]
 
 
+# pytest reads these from the environment, which the student's cells can set: a plugin named in
+# PYTEST_PLUGINS could rewrite every report, PYTEST_ADDOPTS add options.
+_PYTEST_ENVIRONMENT = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTEST_PLUGINS": None, "PYTEST_ADDOPTS": None}
+
+
 @contextlib.contextmanager
 def _no_plugin_autoload():
-    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    saved = {name: os.environ.get(name) for name in _PYTEST_ENVIRONMENT}
+    for name, value in _PYTEST_ENVIRONMENT.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     try:
         yield
     finally:
-        if saved is None:
-            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
-        else:
-            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _caller_namespace() -> dict:

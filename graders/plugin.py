@@ -58,6 +58,9 @@ def pytest_configure(config):
         config.pluginmanager.register(Scoreboard(), SCOREBOARD_NAME)
     # The judge works on tensors of a few dozen elements: one thread avoids OpenMP's hand-offs,
     # which cost more than the arithmetic (ten times more on a busy machine).
+    wanted = config.getoption("device", "all")
+    if wanted != "all" and not device_available(wanted):
+        raise pytest.UsageError(absent_device(wanted))
     config.stash[THREADS] = torch.get_num_threads()
     torch.set_num_threads(1)
 
@@ -77,6 +80,11 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+def absent_device(device: str) -> str:
+    return (f"--device {device}: this machine has no {device} device, so no check could run on it "
+            "(--device all grades on every device present and lists the others as skipped)")
 
 
 def device_available(device: str) -> bool:
@@ -147,6 +155,11 @@ def scoreboards(config):
 
 
 def reference_path(assignment: str) -> Path:
-    import solutions
-
-    return Path(solutions.__file__).parent / f"{assignment}.py"
+    """solutions/<assignment>.py of the course repository. The reference solutions are never part of the
+    installed package: they are found beside an editable install's graders, or in the current folder."""
+    for root in dict.fromkeys((Path(__file__).resolve().parents[1], Path.cwd())):
+        path = root / "solutions" / f"{assignment}.py"
+        if path.is_file():
+            return path
+    raise pytest.UsageError("--submission reference needs the course repository's solutions/ folder "
+                            "(not part of the installed package): run from the repository root")

@@ -137,9 +137,26 @@ def results_json(board: Scoreboard, *, assignment: str, devices: list[str], **ex
     }
 
 
-def table(board: Scoreboard, *, title: str) -> str:
+def function_report(board: Scoreboard, function: str, score: float, points: float) -> str:
+    """What a notebook's test cell shows for one function: the same text in the student's practice
+    run and in the autograded notebook that nbgrader's feedback is made from."""
+    return table(board, title=f"{function}: {score:g} / {points:g} points", function=function)
+
+
+def function_verdicts(board: Scoreboard, load_errors=()) -> dict[str, tuple[float, str]]:
+    """function -> (score, the report its test cell shows), for every function that was graded."""
+    problems = ""
+    if load_errors:
+        problems = "\n\nCells that raised while the submission was loaded:\n" + "\n".join(
+            f"  {error}" for error in list(load_errors)[:10])
+    return {function: (score, function_report(board, function, score, points) + problems)
+            for function, (score, points) in board.by_function().items()}
+
+
+def table(board: Scoreboard, *, title: str, function: str | None = None) -> str:
     """The readable report: one line per check (its cases taken together), the first failure of
-    each failed check explained, devices skipped, and totals per function."""
+    each failed check explained, devices skipped, and totals per function (of `function` alone
+    when given)."""
     groups: dict[tuple, list[Check]] = {}
     for check in board.checks.values():
         groups.setdefault(check.group, []).append(check)
@@ -147,7 +164,7 @@ def table(board: Scoreboard, *, title: str) -> str:
     current = None
     for cases in groups.values():
         ran = [case for case in cases if case.outcome in ("passed", "failed")]
-        if not ran:
+        if not ran or function not in (None, cases[0].function):
             continue
         if cases[0].function != current:
             current = cases[0].function
@@ -162,12 +179,14 @@ def table(board: Scoreboard, *, title: str) -> str:
             if len(ran) > 1:
                 lines.append(f"        failed: {names}{' ...' if len(failed) > 4 else ''}")
             lines += [f"        {line}" for line in failed[0].message.splitlines()]
-    skipped = sorted({check.message for check in board.skipped()})
+    skipped = sorted({check.message for check in board.skipped() if function in (None, check.function)})
     if skipped:
         lines += ["", "Skipped (not counted): " + "; ".join(skipped)]
+    if function is not None:
+        return "\n".join(lines)
     lines.append("")
-    for function, (score, top) in board.by_function().items():
-        lines.append(f"  {function:<40} {score:6.2f} / {top:6.2f}")
+    for name, (score, top) in board.by_function().items():
+        lines.append(f"  {name:<40} {score:6.2f} / {top:6.2f}")
     score, top = board.total()
     lines.append(f"  {'total':<40} {score:6.2f} / {top:6.2f}")
     return "\n".join(lines)

@@ -17,6 +17,7 @@ import signal
 import socket
 import sys
 import traceback
+import types
 from pathlib import Path
 
 PRELOAD = ("encodings.idna", "math", "random", "itertools", "functools", "collections", "dataclasses", "typing", "statistics",
@@ -35,11 +36,24 @@ def preload():
         importlib.import_module("matplotlib.pyplot")
     except ImportError:
         pass
+    _practice_grade_stub()
     package = Path(__file__).resolve().parent
     for module in ("codec", "loader", "probes", "forbidden", "sandbox", "submission"):
         importlib.import_module(f"graders.{module}")
     for path in sorted(package.glob("probes_*.py")):
         importlib.import_module(f"graders.{path.stem}")
+
+
+def _practice_grade_stub():
+    """A notebook's cells may import the practice `grade` (graders.notebook) again, or patch it. In a
+    worker nothing is graded from inside, so that module is a stand-in whose `grade` does nothing:
+    such a cell runs as it would in the student's kernel, and the real graders stay out of reach."""
+    import graders
+
+    stub = types.ModuleType("graders.notebook")
+    stub.grade = lambda *args, **kwargs: None
+    sys.modules["graders.notebook"] = stub
+    graders.notebook = stub
 
 
 def zygote(control_fd: int):
