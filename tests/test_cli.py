@@ -82,3 +82,27 @@ def test_list_shows_assignments_functions_and_points():
     assert done.returncode == 0
     assert "losses (42 points)" in done.stdout
     assert "cross_entropy" in done.stdout
+
+
+@pytest.mark.parametrize("command", ["check", "grade"])
+@pytest.mark.parametrize("absent", ["cuda", "mps"])
+def test_an_absent_device_is_a_usage_error(tmp_path, command, absent):
+    from graders.plugin import device_available
+
+    if device_available(absent):
+        pytest.skip(f"this machine has {absent}")
+    (tmp_path / "submitted").mkdir()
+    target = [ROOT / "solutions" / "losses.py"] if command == "check" else [tmp_path / "submitted", "--assignment",
+                                                                           "losses", "--out", tmp_path / "out"]
+    done = nngrade(command, *target, "--device", absent)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and f"no {absent} device" in done.stderr
+
+
+def test_a_missing_gradebook_is_reported_before_any_grading(tmp_path):
+    (tmp_path / "submitted" / "alice" / "losses").mkdir(parents=True)
+    (tmp_path / "submitted" / "alice" / "losses" / "losses.py").write_text("x = 1\n")
+    done = nngrade("grade", tmp_path / "submitted", "--assignment", "losses", "--out", tmp_path / "out",
+                   "--gradebook", f"sqlite:///{tmp_path / 'gradebook.db'}")
+    assert done.returncode == 2 and "no gradebook" in done.stderr and "generate_assignment" in done.stderr
+    assert not (tmp_path / "out").exists()  # nothing was graded

@@ -356,6 +356,25 @@ def test_the_source_scan_sees_only_the_latest_definition_of_a_function():
     assert forbidden.named_in_source(sources, "mse_loss", "mse_loss") == ["mse_loss"]
 
 
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_a_finished_notebook_runs_top_to_bottom_in_a_kernel_with_full_marks(assignment, tmp_path):
+    """What a student sees after "Run All" on finished work: every cell runs (the installed package
+    brings what the notebooks import), and each test cell's practice score is its full points."""
+    from nbclient import NotebookClient
+
+    from graders import notebook as practice
+
+    finished = nbformat.read(ROOT / "exercises" / assignment / f"{assignment}.ipynb", as_version=4)
+    NotebookClient(finished, timeout=300, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    problems = [output for cell in finished.cells if cell.cell_type == "code" for output in cell.outputs
+                if output.output_type == "error" or output.get("name") == "stderr"]
+    assert problems == []
+    scores = {cell.metadata["nbgrader"]["grade_id"]: float(cell.outputs[-1].data["text/plain"])
+              for cell in autograder_cells(finished)}
+    assert scores == {f"grade_{function}": points for function, points in practice.POINTS[assignment].items()}
+
+
 # ----------------------------------------------------------------------------- the whole workflow
 
 ASSIGNMENT = "losses"
