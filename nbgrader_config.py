@@ -48,9 +48,10 @@ c.ClearOutput.remove_metadata_fields = {"collapsed", "scrolled", "execution", "E
 # nbgrader's own Execute still runs (e.g. `nbgrader validate` of the source notebooks).
 c.Execute.timeout = 120
 
-# nbgrader scores a test cell that wrote anything to stderr as zero. `grade` keeps warnings and
-# stderr of the grading itself out of the cell; what is left to filter are the lines that torch and
-# numpy print when they are installed in mismatched versions, which are harmless for grading.
+# nbgrader scores a test cell that wrote anything to stderr as zero. The isolated engine writes only
+# the report and the score; where a kernel does run the cells (`nbgrader validate`), the practice
+# `grade` keeps warnings and stderr out of them, and what is left to filter are the lines that torch
+# and numpy print when they are installed in mismatched versions, which are harmless for grading.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = (r"Failed to initialize NumPy"
                            r"|A module that was compiled using NumPy 1\.x cannot be run in"
