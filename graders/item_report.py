@@ -16,7 +16,6 @@ import functools
 import html
 import io
 import json
-import math
 import os
 import re
 import statistics
@@ -123,15 +122,11 @@ def difficulty(passes: list[bool]) -> float | None:
 
 
 def point_biserial(passes: list[bool], totals: list[float]) -> float | None:
-    """Pearson's correlation between passing (0/1) and the total score; None when either is constant."""
-    if len(passes) < 2 or len(set(passes)) < 2 or max(totals) - min(totals) < 1e-9:
+    """The correlation between passing (0/1) and the total score; None when either is constant."""
+    try:
+        return statistics.correlation([1.0 if passed else 0.0 for passed in passes], totals)
+    except statistics.StatisticsError:
         return None
-    xs = [1.0 if passed else 0.0 for passed in passes]
-    mean_x, mean_y = sum(xs) / len(xs), sum(totals) / len(totals)
-    sxy = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, totals))
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    syy = sum((y - mean_y) ** 2 for y in totals)
-    return sxy / math.sqrt(sxx * syy)
 
 
 def histogram(values: list[float], top: float, bins: int = BINS) -> list[int]:
