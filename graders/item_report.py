@@ -385,7 +385,7 @@ code{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break
 .meter>span{display:block;height:100%;background:#cf222e;border-radius:2px}.meter.teach>span{background:#bc4c00}
 .flag{display:inline-block;background:#ffebe9;color:#a40e26;border:1px solid #ffcecb;border-radius:10px;
 padding:0 7px;font-size:12px;margin:1px 2px;white-space:nowrap}
-ul.mistakes{margin:2px 0 6px 18px;padding:0}ul.mistakes li{margin:2px 0}.muted{color:#6e7781}
+td.small code{font-size:11.5px}ul.mistakes{margin:2px 0 6px 18px;padding:0}ul.mistakes li{margin:2px 0}.muted{color:#6e7781}
 details{display:inline-block;margin-left:8px}details[open]{display:block;margin-left:0}
 details summary{cursor:pointer;color:#0969da;font-size:12px}
 pre{background:#f6f8fa;border:1px solid #eaeef2;padding:8px;font-size:12px;overflow-x:auto;white-space:pre-wrap}
@@ -407,9 +407,9 @@ passed or everyone failed (nothing to correlate)."""
 
 def render(reports: list[AssignmentReport], sources: list[Path]) -> str:
     body = [f"<h1>What the class got wrong</h1><p class=\"lead\">nngrade item analysis of "
-            f"{e(', '.join(str(source) for source in sources))}</p><p class=\"note\">{READING}</p>"]
-    for report in reports:
-        body.append(render_assignment(report))
+            f"{e(', '.join(str(source) for source in sources))}; how to read it: at the end of the page.</p>"]
+    body += [render_assignment(report) for report in reports]
+    body.append(f'<h2>How to read this report</h2><p class="note">{READING}</p>')
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>What the class got wrong: {e(', '.join(r.assignment for r in reports))}</title>"
@@ -447,7 +447,7 @@ def render_mistakes(report: AssignmentReport) -> str:
         parts.append(f'<tr><td class="num">{mistake.students} ({percent(share)})</td><td>{bar(share, "teach")}</td>'
                      f'<td><code>{e(mistake.function)}</code></td><td>{e(mistake.label)}'
                      f'{example(mistake.example)}</td>'
-                     f'<td>{"<br>".join(f"<code>{e(short(check))}</code>" for check in mistake.checks)}</td></tr>')
+                     f'<td class="small">{"<br>".join(f"<code>{e(short(check))}</code>" for check in mistake.checks)}</td></tr>')
     parts.append("</table>")
     if len(report.mistakes) > TOP_MISTAKES:
         parts.append(f'<p class="muted">{len(report.mistakes) - TOP_MISTAKES} rarer named mistakes are in the '
