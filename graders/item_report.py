@@ -191,6 +191,11 @@ def mistakes_in(output: str) -> dict[str, str]:
     return found or {UNNAMED: UNNAMED}
 
 
+def is_named(key: str) -> bool:
+    """Whether a mistake key is a hint the graders gave, not one of the two catch-alls."""
+    return key not in (UNNAMED, NOT_IMPLEMENTED)
+
+
 def read_student(report: dict, fallback_name: str) -> Student:
     extra = report["extra_data"]
     name = str(extra.get("student") or fallback_name)
@@ -209,8 +214,8 @@ def read_student(report: dict, fallback_name: str) -> Student:
             for key, hint in mistakes_in(output).items():
                 mistakes.setdefault(key, (hint, output))
         # A failure the graders named outweighs an unnamed one in another case of the same check.
-        if any(key not in (UNNAMED, NOT_IMPLEMENTED) for key in mistakes):
-            mistakes = {key: value for key, value in mistakes.items() if key not in (UNNAMED, NOT_IMPLEMENTED)}
+        if any(map(is_named, mistakes)):
+            mistakes = {key: value for key, value in mistakes.items() if is_named(key)}
         outcomes[check] = Outcome(not failed, rows[0].get("function"), mistakes)
     status = str(extra.get("status") or "graded")
     reason = str(extra.get("reason") or "")
@@ -287,39 +292,39 @@ def analyse(assignment: str, students: dict[str, Student]) -> AssignmentReport:
 
     check_names = list(dict.fromkeys(check for student in graded for check in student.outcomes))
     checks = []
-    # (function, mistake key) -> students, checks, label, example: one named mistake is often caught by
-    # several checks (the value and the gradient), and counts once per student in the summary.
-    across: dict[tuple[str, str], list] = {}
+    # One named mistake is often caught by several checks (the value and the gradient): the summary
+    # counts each student once per (function, mistake), whichever checks caught it.
+    who: dict[tuple[str, str], set[str]] = defaultdict(set)
+    caught_by: dict[tuple[str, str], list[str]] = defaultdict(list)
+    first: dict[tuple[str, str], tuple[str, str]] = {}
     for check in check_names:
         ran = [student for student in graded if check in student.outcomes]
         passes = [student.outcomes[check].passed for student in ran]
         function = function_of(check, next((s.outcomes[check].function for s in ran), None),
                                assignment, function_names)
-        by_key: dict[str, list] = {}
+        counts: dict[str, int] = defaultdict(int)
+        examples: dict[str, tuple[str, str]] = {}
         for student in ran:
-            for key, (hint, message) in student.outcomes[check].mistakes.items():
-                entry = by_key.setdefault(key, [hint, message, 0])
-                entry[2] += 1
-                summary = across.setdefault((function, key), [set(), [], hint, message])
-                summary[0].add(student.name)
-                if check not in summary[1]:
-                    summary[1].append(check)
-        mistakes = [Mistake(hint, function, [check], count, anonymise(message, names), named=_named(key))
-                    for key, (hint, message, count) in by_key.items()]
+            for key, hint_and_message in student.outcomes[check].mistakes.items():
+                counts[key] += 1
+                examples.setdefault(key, hint_and_message)
+                if is_named(key):
+                    who[function, key].add(student.name)
+                    first.setdefault((function, key), hint_and_message)
+                    if check not in caught_by[function, key]:
+                        caught_by[function, key].append(check)
+        mistakes = [Mistake(examples[key][0], function, [check], count, anonymise(examples[key][1], names),
+                            named=is_named(key)) for key, count in counts.items()]
         mistakes.sort(key=lambda mistake: (not mistake.named, -mistake.students, mistake.label))
         stats = CheckStats(check, function, len(ran), sum(passes), difficulty(passes),
                            point_biserial(passes, [student.score for student in ran]), mistakes, [])
         stats.flags = flags(stats)
         checks.append(stats)
     checks.sort(key=lambda stats: (-stats.failure_rate, stats.function, stats.check))
-    named = [Mistake(hint, function, found_in, len(who), anonymise(message, names))
-             for (function, key), (who, found_in, hint, message) in across.items() if _named(key)]
-    named.sort(key=lambda mistake: (-mistake.students, mistake.function, mistake.label))
-    return AssignmentReport(assignment, graded, apart, distribution("total", totals, top), functions, checks, named)
-
-
-def _named(key: str) -> bool:
-    return key not in (UNNAMED, NOT_IMPLEMENTED)
+    summary = [Mistake(hint, function, caught_by[function, key], len(who[function, key]), anonymise(message, names))
+               for (function, key), (hint, message) in first.items()]
+    summary.sort(key=lambda mistake: (-mistake.students, mistake.function, mistake.label))
+    return AssignmentReport(assignment, graded, apart, distribution("total", totals, top), functions, checks, summary)
 
 
 # --- HTML -------------------------------------------------------------------------------------------
@@ -336,14 +341,14 @@ def number(value: float | None, digits: int = 2) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def svg_histogram(dist: Distribution, *, width: int = 300, height: int = 130, label: str = "") -> str:
+def svg_histogram(dist: Distribution, *, width: int, height: int) -> str:
     """A bar chart of `dist.counts` as inline SVG: bins from 0 to the maximum score, counts above bars."""
     left, right, top_pad, bottom = 8, 8, 16, 30
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     peak = max(dist.counts) or 1
     bar_w = plot_w / len(dist.counts)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" role="img"><title>{e(label or dist.name)}: scores of '
+             f'viewBox="0 0 {width} {height}" role="img"><title>{e(dist.name)}: scores of '
              f'{sum(dist.counts)} students from 0 to {dist.top:g}</title>']
     for index, count in enumerate(dist.counts):
         x = left + index * bar_w
@@ -385,7 +390,8 @@ code{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break
 .meter>span{display:block;height:100%;background:#cf222e;border-radius:2px}.meter.teach>span{background:#bc4c00}
 .flag{display:inline-block;background:#ffebe9;color:#a40e26;border:1px solid #ffcecb;border-radius:10px;
 padding:0 7px;font-size:12px;margin:1px 2px;white-space:nowrap}
-td.small code{font-size:11.5px}ul.mistakes{margin:2px 0 6px 18px;padding:0}ul.mistakes li{margin:2px 0}.muted{color:#6e7781}
+td.small code{font-size:11.5px}.muted{color:#6e7781}
+ul.mistakes{margin:2px 0 6px 18px;padding:0}ul.mistakes li{margin:2px 0}
 details{display:inline-block;margin-left:8px}details[open]{display:block;margin-left:0}
 details summary{cursor:pointer;color:#0969da;font-size:12px}
 pre{background:#f6f8fa;border:1px solid #eaeef2;padding:8px;font-size:12px;overflow-x:auto;white-space:pre-wrap}
@@ -402,7 +408,9 @@ share of students passing every case of the check), and <b>discrimination</b> is
 correlation between passing the check and the total score: near +1 the check separates strong from weak
 students, near 0 it tells them apart no better than chance, and below 0 stronger students fail it more
 often, which usually means the check, or the notebook's instructions for it, is wrong. n/a means everyone
-passed or everyone failed (nothing to correlate)."""
+passed or everyone failed (nothing to correlate). A check is <b>flagged</b> when at most {few:.0%} of the
+students pass it (re-teach it, or make sure the notebook asks for what it tests) or when its discrimination is
+negative.""".format(few=FEW_PASS)
 
 
 def render(reports: list[AssignmentReport], sources: list[Path]) -> str:
@@ -444,10 +452,10 @@ def render_mistakes(report: AssignmentReport) -> str:
                  'got)</th><th>caught by</th></tr>')
     for mistake in report.mistakes[:TOP_MISTAKES]:
         share = mistake.students / graded
+        checks = "<br>".join(f"<code>{e(short(check))}</code>" for check in mistake.checks)
         parts.append(f'<tr><td class="num">{mistake.students} ({percent(share)})</td><td>{bar(share, "teach")}</td>'
                      f'<td><code>{e(mistake.function)}</code></td><td>{e(mistake.label)}'
-                     f'{example(mistake.example)}</td>'
-                     f'<td class="small">{"<br>".join(f"<code>{e(short(check))}</code>" for check in mistake.checks)}</td></tr>')
+                     f'{example(mistake.example)}</td><td class="small">{checks}</td></tr>')
     parts.append("</table>")
     if len(report.mistakes) > TOP_MISTAKES:
         parts.append(f'<p class="muted">{len(report.mistakes) - TOP_MISTAKES} rarer named mistakes are in the '

@@ -41,7 +41,8 @@ def synthetic_class():
     """
     def cases(a, b, c, d, a_output=""):
         # Check a has two cases: cleo and dora pass the float64 one, and still fail the check.
-        return {"test_mse_loss_a[cpu-float32]": (a, a_output), "test_mse_loss_a[cpu-float64]": (a or bool(a_output), ""),
+        return {"test_mse_loss_a[cpu-float32]": (a, a_output),
+                "test_mse_loss_a[cpu-float64]": (a or bool(a_output), ""),
                 "test_mse_loss_b": (b, "differs"), "test_mse_loss_c": (c, "differs"), "test_mse_loss_d": (d, "")}
     return {
         "ann": result("ann", cases(True, False, False, True), 10.0),
@@ -111,7 +112,8 @@ def test_stubs_are_not_counted_as_making_the_hinted_mistake():
 
 def test_examples_name_no_student():
     names = item_report.names_pattern(["dora", "x"])
-    assert item_report.anonymise("x by Dora in submitted/dora/x.py", names) == "x by <student> in submitted/<student>/x.py"
+    assert (item_report.anonymise("x by Dora in submitted/dora/x.py", names)
+            == "x by <student> in submitted/<student>/x.py"), "names of two letters are left alone"
 
 
 def test_html_escapes_names_and_messages_and_the_csvs_hold_the_same_numbers(tmp_path):
@@ -127,6 +129,18 @@ def test_html_escapes_names_and_messages_and_the_csvs_hold_the_same_numbers(tmp_
     assert {row["student"]: row["status"] for row in apart}["eve"] == "unreadable"
     assert {path.name for path in written} == {"report.html", "report-checks.csv", "report-mistakes.csv",
                                                "report-scores.csv", "report-apart.csv"}
+
+
+def test_several_assignments_and_one_too_small_for_statistics(tmp_path):
+    small = {name: json.loads(json.dumps(report).replace('"losses"', '"autograd"'))
+             for name, report in synthetic_class().items() if name in ("ann", "eve")}
+    written, notes = item_report.write_report([write_class(tmp_path / "graded" / "losses", synthetic_class()),
+                                               write_class(tmp_path / "graded" / "autograd", small)])
+    assert written[0] == tmp_path / "graded" / "report.html"
+    assert notes == ["autograd: only 1 graded student(s), no item statistics"]
+    page = written[0].read_text()
+    assert page.index('id="autograd"') < page.index('id="losses"')
+    assert "need at least two graded students" in page and "not a readable notebook" in page
 
 
 def nngrade(*args, cwd=ROOT):
@@ -180,8 +194,8 @@ def test_report_of_a_graded_class_matches_its_results(graded_class):
     checks = {row["check"]: row for row in rows(graded_class / "report" / "class-checks.csv")}
     mistakes = rows(graded_class / "report" / "class-mistakes.csv")
     for check, row in checks.items():
-        passers = [student for student, report in graded.items()
-                   if all(case["status"] == "passed" for case in report["tests"] if case["name"].split("[")[0] == check)]
+        passers = [student for student, report in graded.items() if all(
+            case["status"] == "passed" for case in report["tests"] if case["name"].split("[")[0] == check)]
         assert int(row["passed"]) == len(passers) and int(row["students"]) == 5, check
         assert float(row["difficulty"]) == pytest.approx(len(passers) / 5, abs=1e-4)
         totals = [report["score"] for report in graded.values()]
