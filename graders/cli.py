@@ -1,4 +1,5 @@
-"""The `nngrade` command: check one submission, list the assignments, build the release."""
+"""The `nngrade` command: check one submission, grade a class, report on it, list the assignments, build the
+release."""
 
 from __future__ import annotations
 
@@ -175,6 +176,20 @@ def command_grade(options) -> int:
     return 0
 
 
+def command_report(options) -> int:
+    from graders import item_report
+
+    try:
+        written, notes = item_report.write_report([Path(folder) for folder in options.graded],
+                                                  Path(options.out) if options.out else None)
+    except item_report.ReportError as error:
+        return usage_error(str(error))
+    for note in notes:
+        print(f"nngrade: {note}", file=sys.stderr)
+    print(f"report: {written[0]}; tables: {', '.join(str(path) for path in written[1:])}")
+    return 0
+
+
 def command_build(options) -> int:
     from graders import build
 
@@ -232,6 +247,13 @@ def parser() -> argparse.ArgumentParser:
                        help="with --gradebook: where the autograded notebooks go (default: autograded/ beside "
                             "SUBMITTED, nbgrader's layout)")
     batch.set_defaults(run=command_grade)
+
+    report = commands.add_parser("report", help="what the class got wrong: an item-analysis report (HTML, CSV)")
+    report.add_argument("graded", nargs="+", metavar="GRADED_DIR",
+                        help="the --out folder of `nngrade grade`, or several, one per assignment")
+    report.add_argument("--out", metavar="FILE.html",
+                        help="where the report goes (default GRADED_DIR/report.html); its CSVs go beside it")
+    report.set_defaults(run=command_report)
 
     listing = commands.add_parser("list", help="list assignments, their functions and points")
     listing.set_defaults(run=command_list)
