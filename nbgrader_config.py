@@ -15,7 +15,7 @@ from nbgrader.preprocessors import (ClearHiddenTests, Execute, GetGrades, Ignore
                                     SaveAutoGrades)
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 
-from graders.autograde import IsolatedGrading
+from graders.engine.autograde import IsolatedGrading
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 

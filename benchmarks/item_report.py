@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from graders import item_report
+from graders.engine import item_report
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,60 +5,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-GRADERS_DIR = Path(__file__).resolve().parent
+from graders.engine import runner
+
 USAGE_ERROR = 2
 
 
-def assignments() -> list[str]:
-    return sorted(path.stem.removeprefix("test_") for path in GRADERS_DIR.glob("test_*.py"))
-
-
-def grader_file(assignment: str) -> Path:
-    return GRADERS_DIR / f"test_{assignment}.py"
-
-
-def run_pytest(args: list[str], board, extra_plugins=()) -> int:
-    """Run the graders with nngrade's scoreboard, keeping pytest's own report off the screen."""
-    import pytest
-
-    # unraisableexception runs gc.collect() five times at the end of every session: seconds in a
-    # process holding torch. Neither it nor the terminal report has anything to add here.
-    quiet = ["-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:unraisableexception", "-p", "no:threadexception", "-o", "addopts=", "--rootdir", str(GRADERS_DIR)]
-    return int(pytest.main([*args, *quiet], plugins=[board, *extra_plugins]))
-
-
-def grade(submission, assignment: str, *, device: str = "all", seed: int = 0, isolation: str = "process",
-          call_timeout: float | None = None, load_timeout: float | None = None, hide=()):
-    """Run `assignment`'s graders on `submission` (a path) and return the filled Scoreboard."""
-    from graders.report import Scoreboard
-
-    board = Scoreboard()
-    options = ["--isolation", isolation]
-    options += ["--call-timeout", str(call_timeout)] if call_timeout else []
-    options += ["--load-timeout", str(load_timeout)] if load_timeout else []
-    for path in hide:
-        options += ["--hide", str(path)]
-    code = run_pytest([str(grader_file(assignment)), "--submission", str(submission),
-                       "--device", device, "--seed", str(seed), *options], board)
-    if code not in (0, 1):
-        raise RuntimeError(f"the graders could not run (pytest exit code {code})")
-    return board
-
-
 def declared_points(assignment: str) -> dict[str, float]:
-    """function -> the points its checks declare, as pytest collects them."""
-    from graders.report import Scoreboard
-
-    board = Scoreboard()
-    code = run_pytest([str(grader_file(assignment)), "--collect-only", "--submission", "reference"], board)
-    if code != 0:
-        raise RuntimeError(f"the graders of {assignment} could not be collected (pytest exit code {code})")
-    return board.points_by_function()
+    return runner.declared_points(runner.grader_module(assignment))
 
 
 def absent_device(device: str) -> str | None:
@@ -71,13 +27,13 @@ def absent_device(device: str) -> str | None:
 
 
 def command_check(options) -> int:
-    from graders import loader
-    from graders.report import results_json, table
+    from graders.engine import loader
+    from graders.engine.report import results_json, table
 
     if not options.submission and not options.explain_isolation:
         return usage_error("check needs a SUBMISSION (or --explain-isolation)")
     if options.isolation == "process":
-        from graders.isolation import Zygote
+        from graders.engine.isolation import Zygote
 
         Zygote.shared()  # importing torch there overlaps with importing it here
     if options.explain_isolation:
@@ -85,7 +41,7 @@ def command_check(options) -> int:
     if absent_device(options.device):
         return usage_error(absent_device(options.device))
 
-    known = assignments()
+    known = runner.assignments()
     assignment = options.assignment or loader.infer_assignment(options.submission, known)
     if assignment is None:
         return usage_error(f"cannot tell which assignment {options.submission} is for; "
@@ -97,14 +53,14 @@ def command_check(options) -> int:
     except loader.UnreadableSubmission as error:
         return usage_error(str(error))
     try:
-        board = grade(options.submission, assignment, device=options.device, seed=options.seed,
+        board = runner.grade(options.submission, assignment, device=options.device, seed=options.seed,
                       isolation=options.isolation, call_timeout=options.call_timeout)
     except RuntimeError as error:
         return usage_error(str(error))
     print(table(board, title=f"nngrade check: {options.submission} (assignment {assignment})"))
     if options.json:
         devices = sorted({check.device for check in board.graded() if check.device})
-        write_atomically(Path(options.json), json.dumps(
+        runner.write_atomically(Path(options.json), json.dumps(
             results_json(board, assignment=assignment, devices=devices), indent=2))
     failed = any(check.outcome == "failed" for check in board.graded())
     return 1 if failed or not board.graded() else 0
@@ -112,11 +68,12 @@ def command_check(options) -> int:
 
 def explain_isolation() -> int:
     """Start a worker on an empty submission and report the layers it runs under, as it sees them."""
-    from graders.isolation import Isolated
-    from graders.submission import Submission
+    from graders.engine.isolation import Isolated
+    from graders.engine.proxy import Submission
+    from graders.probes import core
 
     worker = Isolated([], hide=[])
-    facts = Submission(worker).run("sandbox:explain")
+    facts = Submission(worker).run(core.explain_isolation)
     worker.close()
     print("Submissions run in a separate worker process, forked from a zygote that imported torch.")
     print("Layers active on this machine:")
@@ -125,12 +82,13 @@ def explain_isolation() -> int:
     print("What the worker observes:")
     print(f"  pid {facts['pid']} (1 means a PID namespace of its own), uid {facts['uid']}")
     print(f"  network: {facts['network']}; root file system writable: {facts['root_writable']}")
-    print("  limits: " + ", ".join(f"{name.removeprefix('RLIMIT_')}={value}" for name, value in facts["limits"].items()))
+    limits = facts["limits"].items()
+    print("  limits: " + ", ".join(f"{name.removeprefix('RLIMIT_')}={value}" for name, value in limits))
     return 0
 
 
 def command_list(options) -> int:
-    for assignment in assignments():
+    for assignment in runner.assignments():
         try:
             functions = declared_points(assignment)
         except RuntimeError as error:
@@ -142,11 +100,11 @@ def command_list(options) -> int:
 
 
 def command_grade(options) -> int:
-    from graders import batch
-    from graders.gradebook import GradebookError
+    from graders.engine import batch
+    from graders.engine.gradebook import GradebookError
 
-    if options.assignment not in assignments():
-        return usage_error(f"unknown assignment {options.assignment!r} (known: {', '.join(assignments())})")
+    if options.assignment not in runner.assignments():
+        return usage_error(f"unknown assignment {options.assignment!r} (known: {', '.join(runner.assignments())})")
     if absent_device(options.device):
         return usage_error(absent_device(options.device))
     submitted = Path(options.submitted)
@@ -155,7 +113,7 @@ def command_grade(options) -> int:
     out = Path(options.out or f"graded/{options.assignment}")
     autograded = None
     if options.gradebook:
-        from graders.gradebook import check
+        from graders.engine.gradebook import check
 
         autograded = Path(options.autograded) if options.autograded else submitted.resolve().parent / "autograded"
         try:
@@ -177,7 +135,7 @@ def command_grade(options) -> int:
 
 
 def command_report(options) -> int:
-    from graders import item_report
+    from graders.engine import item_report
 
     try:
         written, notes = item_report.write_report([Path(folder) for folder in options.graded],
@@ -191,7 +149,7 @@ def command_report(options) -> int:
 
 
 def command_build(options) -> int:
-    from graders import build
+    from graders.engine import build
 
     try:
         build.build(Path(options.root), [options.assignment] if options.assignment else None)
@@ -203,13 +161,6 @@ def command_build(options) -> int:
 def usage_error(message: str) -> int:
     print(f"nngrade: {message}", file=sys.stderr)
     return USAGE_ERROR
-
-
-def write_atomically(path: Path, text: str):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as handle:
-        handle.write(text)
-    os.replace(handle.name, path)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -14,14 +14,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from graders import loader
-from graders.report import Scoreboard
-from graders.sandbox import Limits
-from graders.submission import Submission
+from graders.engine import loader
+from graders.engine.report import Scoreboard
+from graders.engine.sandbox import Limits
+from graders.engine.proxy import Submission
 
 DEVICES = ("cpu", "cuda", "mps")
 PROVIDED_SUBMISSION = pytest.StashKey["Submission"]()
-SCOREBOARD_NAME = "nngrade-scoreboard"
 THREADS = pytest.StashKey[int]()
 
 
@@ -54,8 +53,6 @@ def pytest_configure(config):
         "markers",
         "points(n, function): the check is worth n points towards the graded function `function`; "
         "the points are shared among the check's parametrized cases that run")
-    if not scoreboards(config):
-        config.pluginmanager.register(Scoreboard(), SCOREBOARD_NAME)
     # The judge works on tensors of a few dozen elements: one thread avoids OpenMP's hand-offs,
     # which cost more than the arithmetic (ten times more on a busy machine).
     wanted = config.getoption("device", "all")
@@ -148,6 +145,8 @@ def submission(request):
         board.load_errors = list(opened.load_errors)
     yield opened
     opened.close()
+    for board in scoreboards(request.config):
+        board.faults |= opened.faults
 
 
 def scoreboards(config):

@@ -14,8 +14,9 @@ from torch.func import functional_call
 
 from graders.checks import (points, Case, Function, call, check_plain_tensor_like_input, check_stays_on_input_device,
                             check_inputs_unmodified, output_of, probe)
-from graders.compare import expect_close, fail, mismatch
-from graders.probes_autograd import DESCRIPTIONS, build_function
+from graders.checks.compare import expect_close, fail, mismatch
+from graders.probes.autograd import DESCRIPTIONS, build_function
+from graders.probes import autograd as autograd_probes
 
 # References are bound when this module is imported, before any submission is loaded.
 AUTOGRAD_GRAD = torch.autograd.grad
@@ -145,7 +146,7 @@ def reference_grad(f, params, x, device):
 
 
 def run_grad(submission, f, params, x, device="cpu", **options):
-    return probe(submission, "probes_autograd:differentiate", what=f"grad(f, x) for {DESCRIPTIONS[f]}", function="grad",
+    return probe(submission, autograd_probes.differentiate, what=f"grad(f, x) for {DESCRIPTIONS[f]}", function="grad",
                  f=f, params=params, x=x, device=device, **options)
 
 
@@ -204,7 +205,8 @@ def test_grad_leaves_x_grad_none_when_it_was_none(submission, rng):
     report, _ = check_grad_value(submission, f, params, x)
     if not report["x_grad_is_none"]:
         fail(f"{grad_what(f, x)} returned the right gradient but left it in x.grad, which was None before the "
-             f"call: whoever calls .backward() on x next gets your gradient added to theirs.\n  Hint: {ACCUMULATION_HINT}")
+             "call: whoever calls .backward() on x next gets your gradient added to theirs.\n"
+             f"  Hint: {ACCUMULATION_HINT}")
 
 
 @points(2, "grad")
@@ -319,7 +321,7 @@ def reference_jacobian(f, params, x, device):
 
 
 def run_jacobian(submission, f, params, x, device="cpu", requires_grad=False, **options):
-    return probe(submission, "probes_autograd:differentiate", what=f"jacobian(f, x) for {DESCRIPTIONS[f]}",
+    return probe(submission, autograd_probes.differentiate, what=f"jacobian(f, x) for {DESCRIPTIONS[f]}",
                  function="jacobian", f=f, params=params, x=x, device=device, requires_grad=requires_grad, **options)
 
 

@@ -36,9 +36,10 @@ import math
 import pytest
 import torch
 
-from graders import forbidden
+from graders.checks import source_scan
 from graders.checks import points, probe
-from graders.compare import expect_close, fail, mismatch
+from graders.checks.compare import expect_close, fail, mismatch
+from graders.probes import dropout as dropout_probes
 
 # Every built-in dropout, in every spelling PyTorch has: F.dropout, torch.dropout, torch.dropout_,
 # nn.Dropout, Dropout1d/2d/3d, alpha_dropout, AlphaDropout, feature_alpha_dropout,
@@ -81,7 +82,7 @@ def percent(value: float) -> str:
 # ---------------------------------------------------------------- running the student's code
 
 def run(submission, x, kwargs, device, rng, *, calls=1, grad_weight=None, watch=None) -> list[dict]:
-    report = probe(submission, "probes_dropout:sample", what=f"{signature(x, kwargs)} on {device}",
+    report = probe(submission, dropout_probes.sample, what=f"{signature(x, kwargs)} on {device}",
                    input=x, kwargs=kwargs, calls=calls, device=device, seed=seed_from(rng),
                    grad_weight=grad_weight, watch=watch)
     return report["calls"]
@@ -89,7 +90,7 @@ def run(submission, x, kwargs, device, rng, *, calls=1, grad_weight=None, watch=
 
 def run_layer(submission, x, device, rng, *, p=None, modes=("train", "eval"), watch=None) -> dict:
     built = "Dropout()" if p is None else f"Dropout({p!r})"
-    return probe(submission, "probes_dropout:layer", what=f"{built} on {device}", input=x, p=p,
+    return probe(submission, dropout_probes.layer, what=f"{built} on {device}", input=x, p=p,
                  modes=list(modes), device=device, seed=seed_from(rng), watch=watch)
 
 
@@ -453,7 +454,7 @@ def test_dropout_uses_no_forbidden_builtin(submission, rng):
     what = signature(x, kwargs)
     call = run(submission, x, kwargs, "cpu", rng, watch=FORBIDDEN)[0]
     require_valid(call, x, p, "cpu", what)
-    used = set(call["calls"]) | set(forbidden.named_in_source(submission.sources, "dropout", FORBIDDEN))
+    used = set(call["calls"]) | set(source_scan.named_in_source(submission.sources, "dropout", FORBIDDEN))
     if used:
         fail(f"dropout relies on built-ins that this exercise asks you to write yourself: {', '.join(sorted(used))}. "
              "Draw the mask with torch.rand_like or torch.bernoulli and apply it yourself.")
@@ -542,7 +543,7 @@ def test_dropout_module_uses_no_forbidden_builtin(submission, rng):
     report = run_layer(submission, x, "cpu", rng, p=p, modes=("train",), watch=FORBIDDEN)
     passed = require_layer_drops(report, x, p, "cpu", what)
     used = set(report.get("construction_calls", [])) | set(passed["calls"])
-    used |= set(forbidden.named_in_source(submission.sources, "Dropout", FORBIDDEN))
+    used |= set(source_scan.named_in_source(submission.sources, "Dropout", FORBIDDEN))
     if used:
         fail(f"Dropout relies on built-ins that this exercise asks you to write yourself: {', '.join(sorted(used))}. "
              "Subclass nn.Module and call your own dropout in forward.")

@@ -9,7 +9,8 @@ import torch
 import torch.nn as nn
 
 from graders.checks import points, probe
-from graders.compare import expect_close, fail
+from graders.checks.compare import expect_close, fail
+from graders.probes import gradient_zeroing as gradient_zeroing_probes
 
 # References are bound when this module is imported, before any submission is loaded.
 SGD = torch.optim.SGD
@@ -87,7 +88,7 @@ def run_zero_grad(submission, values, grads, *, device="cpu", set_to_none="defau
     call = "zero_grad(params)" if set_to_none == "default" else f"zero_grad(params, set_to_none={set_to_none})"
     what = f"{call} with params {'a generator' if container == 'generator' else 'a list'} of " \
            f"{len(values)} {str(values[0].dtype).removeprefix('torch.')} tensors on {device}"
-    report = probe(submission, "probes_gradient_zeroing:zero_grads", what=what, values=values, grads=grads,
+    report = probe(submission, gradient_zeroing_probes.zero_grads, what=what, values=values, grads=grads,
                    device=device, set_to_none=set_to_none, container=container)
     if report["raised"]:
         hints = [("has no len", "model.parameters() is a generator: it has no len() and no indexing, and can be "
@@ -220,7 +221,7 @@ def run_training(submission, setup, device, stale=None):
             f"({str(setup['state'][0].dtype).removeprefix('torch.')}, on {device})")
     if stale is not None:
         what += ", starting with gradients left in .grad by an earlier backward pass"
-    report = probe(submission, "probes_gradient_zeroing:train_steps", what=what, sizes=list(SIZES), device=device,
+    report = probe(submission, gradient_zeroing_probes.train_steps, what=what, sizes=list(SIZES), device=device,
                    stale=stale, **setup)
     if report["raised"]:
         fail(f"{what}: train_step raised {report['raised']['message']}")
@@ -321,8 +322,9 @@ def check_accumulated(submission, rng, dtype, device, loss, batch_sizes, stale=F
     batches = draw_batches(rng, dtype, loss, batch_sizes)
     old = [torch.randn(value.shape, generator=rng, dtype=dtype) for value in state] if stale else None
     what = (f"accumulate_gradients over batches of sizes {list(batch_sizes)} with a {loss} loss "
-            f"({str(dtype).removeprefix('torch.')}, on {device})" + (", with gradients already in .grad" if stale else ""))
-    report = probe(submission, "probes_gradient_zeroing:accumulate", what=what, sizes=list(SIZES), state=state,
+            f"({str(dtype).removeprefix('torch.')}, on {device})"
+            + (", with gradients already in .grad" if stale else ""))
+    report = probe(submission, gradient_zeroing_probes.accumulate, what=what, sizes=list(SIZES), state=state,
                    loss=loss, batches=batches, device=device, stale=old)
     if report["raised"]:
         fail(f"{what} raised {report['raised']['message']}")

@@ -28,10 +28,11 @@ import torch
 from torch import nn
 from torch.utils.data import random_split
 
-from graders import forbidden
+from graders.checks import source_scan
 from graders.checks import points, probe
-from graders.compare import expect_close, fail, mismatch
-from graders.probes_training import loader, make_model, weights_of
+from graders.checks.compare import expect_close, fail, mismatch
+from graders.probes.training import loader, make_model, weights_of
+from graders.probes import training as training_probes
 
 # References bound when this module is imported, before any submission is loaded.
 RANDOM_SPLIT = random_split
@@ -83,7 +84,7 @@ def size_mistakes(n, fractions):
 
 
 def run_split(submission, calls, what):
-    report = probe(submission, "probes_training:split", what=what, calls=[[n, list(f), s] for n, f, s in calls])
+    report = probe(submission, training_probes.split, what=what, calls=[[n, list(f), s] for n, f, s in calls])
     return report["results"]
 
 
@@ -195,7 +196,7 @@ def test_split_indices_uses_no_random_split(submission, rng):
     if problem:
         fail(f"not checked yet: {what} must first return a valid split. What went wrong: {problem}.")
     used = ["random_split"] if entry["used_random_split"] else []
-    used += forbidden.named_in_source(submission.sources, "split_indices", r"random_split")
+    used += source_scan.named_in_source(submission.sources, "split_indices", r"random_split")
     if used:
         fail("split_indices relies on random_split, the function this exercise asks you to write yourself. "
              "Shuffle with torch.randperm and cut the permutation into pieces.")
@@ -254,7 +255,7 @@ def reference_epoch(task, device, dtype, *, zero_grad=True):
 
 def run_train_epoch(submission, task, device, dtype, *, start_training=False):
     what = f"train_epoch on a {task.inputs.shape[0]}-example loader in batches of {task.batch_size} on {device}"
-    report = probe(submission, "probes_training:train_epoch", what=what, lr=LEARNING_RATE,
+    report = probe(submission, training_probes.train_epoch, what=what, lr=LEARNING_RATE,
                    start_training=start_training, **task.probe_arguments(device, dtype))
     if report["raised"]:
         fail(f"{what} raised {report['raised']['message']}")
@@ -369,7 +370,7 @@ def run_evaluate(submission, task, device, dtype, *, start_training=True):
     mode = "train" if start_training else "eval"
     what = (f"evaluate on a {task.inputs.shape[0]}-example loader in batches of {task.batch_size} on {device}, "
             f"for a model in {mode} mode,")
-    report = probe(submission, "probes_training:evaluate", what=what, start_training=start_training,
+    report = probe(submission, training_probes.evaluate, what=what, start_training=start_training,
                    **task.probe_arguments(device, dtype))
     if report["raised"]:
         fail(f"{what} raised {report['raised']['message']}")
@@ -535,7 +536,7 @@ def run_fit(submission, script, device):
     thetas, epochs, patience = FIT_SCRIPTS[script]
     losses = [round(theta ** 2, 4) for theta in thetas]
     what = f"fit(..., epochs={epochs}, patience={patience}) on {device}, with validation losses {losses} scripted,"
-    report = probe(submission, "probes_training:fit", what=what, theta0=THETA0, thetas=thetas, epochs=epochs,
+    report = probe(submission, training_probes.fit, what=what, theta0=THETA0, thetas=thetas, epochs=epochs,
                    patience=patience, device=device)
     if report["raised"]:
         fail(f"{what} raised {report['raised']['message']}")
@@ -633,7 +634,7 @@ def make_spirals(n, generator, noise=0.05, turns=1.5):
 def test_build_model_returns_a_network_with_active_dropout(submission, sizes, rng):
     in_features, num_classes = sizes or (2, 2)
     what = "build_model()" if sizes is None else f"build_model({in_features}, {num_classes})"
-    report = probe(submission, "probes_training:inspect_model", what=what, in_features=in_features,
+    report = probe(submission, training_probes.inspect_model, what=what, in_features=in_features,
                    num_classes=num_classes, default_arguments=sizes is None, seed=seed_from(rng))
     if report["raised"]:
         fail(f"{what} raised {report['raised']['message']}")
@@ -662,7 +663,7 @@ def test_build_model_reaches_90_percent_accuracy_on_held_out_spirals(submission,
     test_inputs, test_labels = make_spirals(1000, data)
     what = ("build_model(), trained by the graders' loop (AdamW, lr 0.01, weight decay 0.01, batches of 100, "
             "60 epochs) on 700 spirals points,")
-    report = probe(submission, "probes_training:capstone", what=what, timeout=120, train_inputs=inputs[:700],
+    report = probe(submission, training_probes.capstone, what=what, timeout=120, train_inputs=inputs[:700],
                    train_targets=labels[:700], val_inputs=inputs[700:], val_targets=labels[700:],
                    test_inputs=test_inputs, seed=seed_from(rng), **CAPSTONE)
     if report["raised"]:

@@ -8,10 +8,11 @@ import pytest
 import torch
 
 from graders.checks import points, probe
-from graders.compare import fail, mismatch
-from graders.probes_gradient_descent import FunctionAsOptimizer, model_trajectory
-from graders.probes_weight_decay import build_model, train_model
-from graders.test_gradient_descent import (ADAM_MISTAKES, IGNORED_ARGUMENTS, Sketch, check_device, check_linear,
+from graders.checks.compare import fail, mismatch
+from graders.probes.optim import FunctionAsOptimizer, model_trajectory
+from graders.probes import optim as optim_probes, weight_decay as wd_probes
+from graders.probes.weight_decay import build_model, train_model
+from graders.checks.optim import (ADAM_MISTAKES, IGNORED_ARGUMENTS, Sketch, check_device, check_linear,
                                            check_model, check_rejects, check_zero_grad, expect_model_run,
                                            expect_no_exception, expect_no_torch_optim, expect_same_leaves,
                                            expect_step, fail_values, linear, matching_mistake, model_mistakes,
@@ -24,7 +25,6 @@ ADAMW = torch.optim.AdamW
 _stack = torch.stack
 _no_grad = torch.no_grad
 
-PROBES = "probes_weight_decay"
 
 
 # ---------------------------------------------------------------- l2_penalty
@@ -63,7 +63,7 @@ def call_penalty(submission, params, weight_decay, device="cpu", **options):
     shown = ", ".join(f"<{tuple(p.shape)}>" for p in params)
     kind = "a generator of " if options.get("as_generator") else ""
     what = f"l2_penalty({kind}[{shown}], {weight_decay}) on {device}"
-    report = probe(submission, f"{PROBES}:l2_penalty", what=what, params=params, weight_decay=weight_decay,
+    report = probe(submission, wd_probes.l2_penalty, what=what, params=params, weight_decay=weight_decay,
                    device=device, **options)
     expect_no_exception(report, what)
     if not isinstance(report.get("output"), torch.Tensor):
@@ -222,7 +222,7 @@ def test_sgd_step_with_weight_decay_trains_a_model_like_torch_optim_sgd(submissi
     lr, weight_decay = 0.2, 0.05
     what = (f"training a 4-8-3 tanh network for 30 steps with sgd_step_with_weight_decay(params, lr={lr}, "
             f"weight_decay={weight_decay}) on {device}, {dtype}")
-    report = probe(submission, "probes_gradient_descent:train_with_step", what=what, function="sgd_step_with_weight_decay",
+    report = probe(submission, optim_probes.train_with_step, what=what, function="sgd_step_with_weight_decay",
                    args=[lr, weight_decay], problem=problem, dtype=str(dtype), device=device)
     expect_no_exception(report, what)
     expected = model_trajectory(lambda model: SGD(model.parameters(), lr=lr, weight_decay=weight_decay), problem,
@@ -382,7 +382,7 @@ def test_adamw_uses_no_torch_optim(submission, rng):
 
 def call_groups(submission, model, weight_decay, rng):
     what = f"decay_parameter_groups(<the {model} model>, {weight_decay})"
-    report = probe(submission, f"{PROBES}:parameter_groups", what=what, model=model, weight_decay=weight_decay,
+    report = probe(submission, wd_probes.parameter_groups, what=what, model=model, weight_decay=weight_decay,
                    seed=seed_from(rng))
     expect_no_exception(report, what)
     return report, what
@@ -489,7 +489,7 @@ def check_groups_training(submission, optimizer, options, device, dtype, rng):
     shown = ", ".join(f"{key}={value!r}" for key, value in options.items())
     what = (f"torch.optim.{optimizer}(decay_parameter_groups(model, {weight_decay}), {shown}) training a model with "
             f"a 1-d gain and a 0-d scale for {steps} steps on {device}, {dtype}")
-    report = probe(submission, f"{PROBES}:train_with_groups", what=what, optimizer=optimizer, options=options,
+    report = probe(submission, wd_probes.train_with_groups, what=what, optimizer=optimizer, options=options,
                    weight_decay=weight_decay, seed=seed, steps=steps, dtype=str(dtype), device=device)
     expect_no_exception(report, what)
     reference = {"AdamW": ADAMW, "SGD": SGD}[optimizer]

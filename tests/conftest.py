@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from graders import cli
+from graders.engine import runner
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
@@ -44,4 +44,4 @@ def failed_groups(board) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="session")
 def grade():
-    return cli.grade
+    return runner.grade

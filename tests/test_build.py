@@ -8,15 +8,16 @@ import nbformat
 import pytest
 
 from conftest import ROOT
-from graders import build, cli
-from graders.report import Scoreboard
+from graders.engine import build
+from graders.engine import runner
+from graders.engine.report import Scoreboard
 
 ASSIGNMENTS = build.assignments_in(ROOT)
 
 
 def test_every_assignment_has_a_source_notebook_and_graders():
     assert ASSIGNMENTS, "no source notebooks found in exercises/"
-    assert set(ASSIGNMENTS) == set(cli.assignments())
+    assert set(ASSIGNMENTS) == set(runner.assignments())
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -53,5 +54,5 @@ def test_autograder_cells_are_worth_the_graders_points(assignment):
             function = cell.source.split('"')[1]
             cells[function] = meta["points"]
     board = Scoreboard()
-    cli.run_pytest([str(cli.grader_file(assignment)), "--collect-only", "--submission", "reference"], board)
+    runner.run_pytest([str(runner.grader_file(assignment)), "--collect-only", "--submission", "reference"], board)
     assert cells == board.points_by_function()

@@ -5,17 +5,17 @@ tests/submissions/<assignment>/correct_*.py."""
 import pytest
 
 from conftest import ROOT, catalogue, expectations, failed_groups, with_reference
-from graders import cli
-from graders.report import Scoreboard
+from graders.engine import runner
+from graders.engine.report import Scoreboard
 
-ASSIGNMENTS = cli.assignments()
+ASSIGNMENTS = runner.assignments()
 WRONG = [(a, path) for a in ASSIGNMENTS for path in catalogue(a, "wrong")]
 CORRECT = [(a, path) for a in ASSIGNMENTS for path in catalogue(a, "correct")]
 
 
 def full_marks(assignment):
     board = Scoreboard()
-    cli.run_pytest([str(cli.grader_file(assignment)), "--collect-only", "--submission", "reference"], board)
+    runner.run_pytest([str(runner.grader_file(assignment)), "--collect-only", "--submission", "reference"], board)
     return sum(board.points_by_function().values())
 
 

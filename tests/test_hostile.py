@@ -66,8 +66,8 @@ def test_hostile_submission_earns_only_what_it_earned_honestly(grade, path, tmp_
 @pytest.mark.skipif(os.geteuid() != 0 or not Path("/proc/self/ns/pid").exists(),
                     reason="the full sandbox needs root on Linux")
 def test_a_worker_runs_confined():
-    from graders.isolation import Isolated
-    from graders.submission import Submission
+    from graders.engine.isolation import Isolated
+    from graders.engine.proxy import Submission
 
     worker = Isolated([], hide=[])
     try:

@@ -14,7 +14,7 @@ import zlib
 import pytest
 
 from conftest import ROOT, SUBMISSIONS, expectations
-from graders import item_report
+from graders.engine import item_report
 
 MISTAKES = ["wrong_mse_sum_instead_of_mean", "wrong_ce_double_softmax", "wrong_logsumexp_without_max_shift"]
 

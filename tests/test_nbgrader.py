@@ -16,9 +16,10 @@ import nbformat
 import pytest
 
 from conftest import ROOT
-from graders import build, cli
+from graders.engine import build
+from graders.engine import runner
 
-ASSIGNMENTS = cli.assignments()
+ASSIGNMENTS = runner.assignments()
 SOLUTION_MARKERS = build.MARKERS
 STUB_INSTRUCTION = "# Write your implementation here, in place of the line below."
 
@@ -98,10 +99,10 @@ def test_autograder_cells_call_grade_once_per_graded_function(assignment):
 def test_declared_points_are_what_the_graders_award(assignment):
     """`grade` clamps to these points, read from the markers before student code runs."""
     from graders import notebook
-    from graders.report import Scoreboard
+    from graders.engine.report import Scoreboard
 
     board = Scoreboard()
-    cli.run_pytest([str(cli.grader_file(assignment)), "--collect-only", "--submission", "reference"], board)
+    runner.run_pytest([str(runner.grader_file(assignment)), "--collect-only", "--submission", "reference"], board)
     assert notebook.POINTS[assignment] == board.points_by_function()
 
 
@@ -346,14 +347,16 @@ def logsumexp(input, dim):
 
 
 def test_the_source_scan_sees_only_the_latest_definition_of_a_function():
-    from graders import forbidden, notebook
+    from graders.checks import source_scan
+    from graders.engine import loader
 
-    history = ["", "import torch.nn.functional as F\ndef mse_loss(a, b, reduction='mean'):\n    return F.mse_loss(a, b)",
+    history = ["", "import torch.nn.functional as F\n"
+               "def mse_loss(a, b, reduction='mean'):\n    return F.mse_loss(a, b)",
                "grade('mse_loss')", "def mse_loss(a, b, reduction='mean'):\n    return ((a - b) ** 2).mean()"]
-    sources = notebook.notebook_sources({"_ih": history})
-    assert forbidden.named_in_source(sources, "mse_loss", "mse_loss") == []
-    sources = notebook.notebook_sources({"_ih": history[:3]})
-    assert forbidden.named_in_source(sources, "mse_loss", "mse_loss") == ["mse_loss"]
+    sources = loader.kernel_history_sources({"_ih": history})
+    assert source_scan.named_in_source(sources, "mse_loss", "mse_loss") == []
+    sources = loader.kernel_history_sources({"_ih": history[:3]})
+    assert source_scan.named_in_source(sources, "mse_loss", "mse_loss") == ["mse_loss"]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -664,7 +667,7 @@ def autograder_cell(notebook, function):
 
 def check_scores(course, student) -> dict[str, float]:
     """What `nngrade check` gives the same submitted notebook, on the same inputs."""
-    board = cli.grade(course["root"] / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", ASSIGNMENT,
+    board = runner.grade(course["root"] / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", ASSIGNMENT,
                       seed=SEED)
     return {function: score for function, (score, _) in board.by_function().items()}
 

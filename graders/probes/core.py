@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import torch
 
-from graders import forbidden
-from graders.loader import describe_exception
+from graders.probes import recorder
+from graders.engine.loader import describe_exception
 
 
 def missing(namespace, *names):
@@ -38,12 +38,12 @@ def call(namespace, function, args=(), kwargs=None, *, device="cpu", requires_gr
               for arg in inputs]
     report = {"missing": None, "raised": None, "calls": []}
     try:
-        with forbidden.recording_calls() as names:
+        with recorder.recording_calls() as names:
             output = target(*inputs, **kwargs)
     except Exception as error:  # noqa: BLE001 - the student's exception is part of the report
         report["raised"] = exception_report(error)
         return report
-    report["calls"] = forbidden.matching(names, watch) if watch else []
+    report["calls"] = recorder.matching(names, watch) if watch else []
     report["modified"] = [
         bool(old is not None and not (old.shape == new.shape and torch.equal(old, new.detach())))
         for old, new in zip(before, inputs)
@@ -95,3 +95,28 @@ def exception_report(error):
         "bases": [cls.__name__ for cls in type(error).__mro__],
         "message": describe_exception(error),
     }
+
+
+def explain_isolation(namespace) -> dict:
+    """What a confined worker observes about itself (`nngrade check --explain-isolation`): facts, not
+    intentions."""
+    import os
+    import resource
+    import socket
+
+    facts = {"pid": os.getpid(), "uid": os.getuid()}
+    try:
+        socket.create_connection(("127.0.0.1", 9), timeout=0.2).close()
+        facts["network"] = "reachable"
+    except OSError as error:
+        facts["network"] = f"unreachable ({error.strerror or error})"
+    try:
+        with open("/nngrade-write-test", "w"):
+            pass
+        os.unlink("/nngrade-write-test")
+        facts["root_writable"] = True
+    except OSError:
+        facts["root_writable"] = False
+    facts["limits"] = {name: resource.getrlimit(getattr(resource, name))[0]
+                       for name in ("RLIMIT_DATA", "RLIMIT_CPU", "RLIMIT_NPROC", "RLIMIT_FSIZE", "RLIMIT_NOFILE")}
+    return facts

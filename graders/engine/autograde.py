@@ -23,8 +23,8 @@ from nbgrader import utils as nbgrader_utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from graders import cli
-from graders.report import function_verdicts
+from graders.engine import runner
+from graders.engine.report import function_verdicts
 
 
 class UnknownNotebook(Exception):
@@ -33,7 +33,7 @@ class UnknownNotebook(Exception):
 
 def grader_for(resources: dict) -> str:
     """The assignment whose graders grade this notebook: its notebook name, or its assignment name."""
-    known = cli.assignments()
+    known = runner.assignments()
     for name in (resources["nbgrader"]["notebook"], resources["nbgrader"]["assignment"]):
         if name in known:
             return name
@@ -90,7 +90,7 @@ class IsolatedGrading(NbGraderPreprocessor):
         with tempfile.TemporaryDirectory(prefix="nngrade-autograde-") as scratch:
             path = Path(scratch) / f"{assignment}.ipynb"
             nbformat.write(nb, path)
-            board = cli.grade(path, assignment, device=self.device, seed=seed, hide=hide)
+            board = runner.grade(path, assignment, device=self.device, seed=seed, hide=hide)
         self.log.info("nngrade: %s graded in isolation: %g / %g", resources["nbgrader"]["student"], *board.total())
         fill_grade_cells(nb, function_verdicts(board, board.load_errors))
         return nb, resources
@@ -118,4 +118,4 @@ def write_autograded(submitted: Path, destination: Path, *, student: str, assign
         notebook, resources = step(config=config).preprocess(notebook, resources)
     fill_grade_cells(notebook, verdicts)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    cli.write_atomically(destination, nbformat.writes(notebook))
+    runner.write_atomically(destination, nbformat.writes(notebook))

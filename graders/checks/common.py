@@ -9,16 +9,18 @@ its inputs alone or calling no forbidden built-in.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 import torch
 from torch import Tensor, randn  # bound at import, before any submission is loaded
 from torch.autograd import grad as autograd_grad
 
-from graders import forbidden
-from graders.compare import expect_close, fail, mismatch
-from graders.submission import Submission, SubmissionFault
+from graders.checks import source_scan
+from graders.checks.compare import expect_close, fail, mismatch
+from graders.engine.faults import SubmissionFault
+from graders.engine.proxy import Submission
+from graders.probes import core
 
 
 def points(n, function: str):
@@ -49,7 +51,7 @@ def _describe(value):
 
 
 def probe(submission: Submission, routine: str, *, what: str, timeout: float | None = None, **kwargs) -> dict:
-    """Run the probe `routine` (e.g. "probes:call") and return its report.
+    """Run the probe `routine` (e.g. core.call) and return its report.
 
     Fails the check when the submission could not answer, or when the probe reports a name the
     submission does not define (a probe returns {"missing": name} for that).
@@ -66,7 +68,7 @@ def probe(submission: Submission, routine: str, *, what: str, timeout: float | N
 def call(submission: Submission, function: str, case: Case, *, device="cpu", requires_grad=(),
          grad_weight=None, watch=None) -> dict:
     """Run the student's `function` on `case` and return the report of `probes.call`."""
-    return probe(submission, "probes:call", what=case.signature(function), function=function,
+    return probe(submission, core.call, what=case.signature(function), function=function,
                  args=list(case.args), kwargs=case.kwargs, device=device, requires_grad=list(requires_grad),
                  grad_weight=grad_weight, watch=watch)
 
@@ -197,7 +199,7 @@ def check_inputs_unmodified(submission, spec: Function, case: Case):
 
 def check_no_forbidden_builtin(submission, spec: Function, case: Case):
     report = check_value_then(submission, spec, case, watch=spec.forbidden)
-    used = set(report["calls"]) | set(forbidden.named_in_source(submission.sources, spec.name, spec.forbidden))
+    used = set(report["calls"]) | set(source_scan.named_in_source(submission.sources, spec.name, spec.forbidden))
     if used:
         fail(f"{spec.name} relies on built-ins that this exercise asks you to write yourself: "
              f"{', '.join(sorted(used))}. Implement it from elementary tensor operations.")

@@ -21,7 +21,7 @@ import sys
 
 import torch
 
-from graders import probes
+from graders.probes import core
 
 _LIBRARY_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(torch.__file__)))
 
@@ -156,9 +156,9 @@ def forbidden_calls(names, pattern: str) -> list[str]:
 # ---------------------------------------------------------------- probes
 
 def _snapshot(output):
-    """`probes.describe_output`, with the returned tensor's values copied at once (a tensor the
+    """`core.describe_output`, with the returned tensor's values copied at once (a tensor the
     student returns may be one that later code changes in place)."""
-    described = probes.describe_output(output)
+    described = core.describe_output(output)
     if isinstance(described.get("output"), torch.Tensor):
         described["output"] = described["output"].clone()
     return described
@@ -169,7 +169,7 @@ def differentiate(namespace, function, f, params, x, *, device="cpu", requires_g
     """Call the student's `function` (grad or jacobian) `calls` times on the trusted function `f`
     and the point `x` (moved to `device`, a leaf, requiring grad when asked, with `.grad` set to
     `prior_grad` when given); report every result and the state of `x` afterwards."""
-    if probes.missing(namespace, function):
+    if core.missing(namespace, function):
         return {"missing": function}
     target = namespace[function]
     fn = build_function(f, params, device, x.dtype)
@@ -184,7 +184,7 @@ def differentiate(namespace, function, f, params, x, *, device="cpu", requires_g
             with recording_python_calls() as names:
                 output = target(fn, point)
         except Exception as error:  # noqa: BLE001 - the student's exception is part of the report
-            report["raised"] = probes.exception_report(error)
+            report["raised"] = core.exception_report(error)
             break
         finally:
             if watch:

@@ -1,9 +1,10 @@
 """Trusted probes for the `weight_decay` assignment.
 
-The graders run the student's AdamW and step function with the probes of the gradient_descent
-assignment (graders/probes_gradient_descent.py: the same linear and model problems). This module
-adds what weight decay needs besides: the penalty with its gradient, and models with weights, biases, normalisation layers and
-a 0-d parameter, whose parameter groups the student splits and a real torch.optim optimizer uses.
+The graders run the student's AdamW and step function with the shared optimizer probes
+(graders/probes/optim.py: the same linear and model problems as gradient_descent). This module adds
+what weight decay needs besides: the penalty with its gradient, and models with weights, biases,
+normalisation layers and a 0-d parameter, whose parameter groups the student splits and a real
+torch.optim optimizer uses.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from graders import probes
-from graders.probes_gradient_descent import dtype_named, failure, student_code, type_name
+from graders.probes import core
+from graders.probes.optim import dtype_named, failure, student_code, type_name
 
 # Bound at import, before any submission is loaded.
 _mse_loss = torch.nn.functional.mse_loss
@@ -105,7 +106,7 @@ def train_model(model, optimizer, seed: int, steps: int, dtype, device):
 def l2_penalty(namespace, *, params, weight_decay, device="cpu", requires_grad=True, as_generator=False):
     """Call l2_penalty on leaf tensors (or a generator of them); report the value, its gradients
     with respect to every parameter, and whether any parameter was changed."""
-    if probes.missing(namespace, "l2_penalty"):
+    if core.missing(namespace, "l2_penalty"):
         return {"missing": "l2_penalty"}
     leaves = [value.to(device).requires_grad_(requires_grad) for value in params]
     before = [leaf.detach().clone() for leaf in leaves]
@@ -118,7 +119,7 @@ def l2_penalty(namespace, *, params, weight_decay, device="cpu", requires_grad=T
         report["raised"] = failure(error)
         return report
     report["modified"] = [not torch.equal(old, leaf.detach()) for old, leaf in zip(before, leaves)]
-    report.update(probes.describe_output(output))
+    report.update(core.describe_output(output))
     if requires_grad and isinstance(output, torch.Tensor):
         if output.numel() != 1 or not output.requires_grad:
             report["grad_error"] = ("the result is not connected to the parameters' graph (no grad_fn): was it "
@@ -161,7 +162,7 @@ def _describe_groups(groups, names_by_id) -> dict:
 
 def parameter_groups(namespace, *, model, weight_decay, seed):
     """Call decay_parameter_groups on a model; report, by parameter name, what each group holds."""
-    if probes.missing(namespace, "decay_parameter_groups"):
+    if core.missing(namespace, "decay_parameter_groups"):
         return {"missing": "decay_parameter_groups"}
     net = build_model(model, seed)
     names_by_id = {id(param): name for name, param in net.named_parameters()}
@@ -179,7 +180,7 @@ def parameter_groups(namespace, *, model, weight_decay, seed):
 
 def train_with_groups(namespace, *, optimizer, options, weight_decay, seed, steps, dtype, device="cpu"):
     """Pass the student's groups for the `gained` model to a real torch.optim optimizer and train."""
-    if probes.missing(namespace, "decay_parameter_groups"):
+    if core.missing(namespace, "decay_parameter_groups"):
         return {"missing": "decay_parameter_groups"}
     net = build_model("gained", seed, dtype_named(dtype), device)
     stage = "decay_parameter_groups(model, weight_decay)"

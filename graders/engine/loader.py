@@ -7,6 +7,7 @@ raises and remembering a one-line reason for it.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import sys
 import traceback
@@ -139,3 +140,29 @@ def describe_exception(error: BaseException) -> str:
     if len(text) > 300:
         text = text[:297] + "..."
     return text + where
+
+
+def kernel_history_sources(namespace: dict) -> list[str]:
+    """The code the kernel has run (IPython's input history), for the graders' source scan.
+
+    A function redefined in a later cell is what the namespace holds, so an earlier definition
+    of the same name is left out: a student who removed a forbidden call is judged on the fix.
+    """
+    history = namespace.get("_ih")
+    if not isinstance(history, list):
+        return []
+    trees = []
+    for chunk in history:
+        if isinstance(chunk, str) and chunk.strip():
+            try:
+                trees.append(ast.parse(chunk))
+            except SyntaxError:
+                continue
+    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    latest = {node.name: index for index, tree in enumerate(trees) for node in tree.body
+              if isinstance(node, definitions)}
+    sources = []
+    for index, tree in enumerate(trees):
+        tree.body = [node for node in tree.body if not (isinstance(node, definitions) and latest[node.name] != index)]
+        sources.append(ast.unparse(tree))
+    return sources

@@ -16,7 +16,6 @@ import pytest
 
 @dataclasses.dataclass
 class Check:
-    nodeid: str
     name: str
     function: str
     points: float
@@ -32,6 +31,7 @@ class Scoreboard:
     def __init__(self):
         self.checks: dict[str, Check] = {}
         self.load_errors: list[str] = []
+        self.faults: set[type] = set()  # the kinds of graders.engine.faults met while grading
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session):
@@ -42,7 +42,7 @@ class Scoreboard:
             name = item.name
             params = getattr(getattr(item, "callspec", None), "params", {})
             self.checks[item.nodeid] = Check(
-                item.nodeid, name, function, points,
+                name, function, points,
                 group=(item.nodeid.split("::")[0], getattr(item, "originalname", item.name)),
                 device=params.get("device"))
 

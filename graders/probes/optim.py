@@ -1,5 +1,5 @@
-"""Trusted probes for the `gradient_descent` assignment, and the optimisation problems that the
-`weight_decay` assignment shares.
+"""The optimisation problems and optimizer probes that the `gradient_descent` and `weight_decay`
+assignments share (sgd_step, sgd_step_with_weight_decay, Adam, AdamW).
 
 Every problem is described by plain data (a name, a seed, shapes, numbers) and built by the
 functions below, the same way on both sides: a probe builds it next to the student's code and
@@ -27,7 +27,8 @@ import warnings
 import torch
 from torch import nn
 
-from graders import forbidden, probes
+from graders.probes import recorder
+from graders.probes import core
 
 # Bound at import, before any submission is loaded.
 _mse_loss = torch.nn.functional.mse_loss
@@ -42,41 +43,6 @@ OPTIMIZER_KERNELS = r"_fused_(adam|sgd)"
 
 def dtype_named(name: str) -> torch.dtype:
     return DTYPES[name]
-
-
-# ---------------------------------------------------------------- losses for gradient_descent
-
-def course_loss(w):
-    """The course's example: (w - 1)^2, summed over the elements of w."""
-    return ((w - 1) ** 2).sum()
-
-
-def quadratic_loss(w, curvature, centre):
-    """0.5 (w - c)^T A (w - c), a bowl whose axes have different curvatures."""
-    shifted = w - centre
-    return 0.5 * (shifted @ curvature @ shifted)
-
-
-def least_squares_loss(w, inputs, targets):
-    """Mean squared error of the linear model inputs @ w, for a matrix w."""
-    return _mse_loss(inputs @ w, targets)
-
-
-def logistic_loss(w, inputs, labels):
-    """Binary cross-entropy of the logits z = inputs @ w, for a vector w, in its stable form."""
-    z = inputs @ w
-    return (z.clamp(min=0) - z * labels + (-z.abs()).exp().log1p()).mean()
-
-
-LOSSES = {"course": course_loss, "quadratic": quadratic_loss, "least_squares": least_squares_loss,
-          "logistic": logistic_loss}
-
-
-def make_loss(description: dict, dtype: torch.dtype, device: str):
-    """The loss function that `description` ({"name": ..., tensor parameters...}) names."""
-    function = LOSSES[description["name"]]
-    fixed = {key: value.to(device=device, dtype=dtype) for key, value in description.items() if key != "name"}
-    return lambda w: function(w, **fixed)
 
 
 # ---------------------------------------------------------------- the two optimisation problems
@@ -196,11 +162,11 @@ def recording_optim_calls():
 
     sys.setprofile(hook)
     try:
-        with forbidden.recording_calls() as names:
+        with recorder.recording_calls() as names:
             yield seen
     finally:
         sys.setprofile(previous)
-        seen.update(forbidden.matching(names, OPTIMIZER_KERNELS))
+        seen.update(recorder.matching(names, OPTIMIZER_KERNELS))
 
 
 @contextlib.contextmanager
@@ -216,7 +182,7 @@ def student_code(watch: bool):
 
 
 def failure(error, stage=None):
-    report = probes.exception_report(error)
+    report = core.exception_report(error)
     if stage:
         report["stage"] = stage
     return report
@@ -224,57 +190,6 @@ def failure(error, stage=None):
 
 def type_name(value) -> str:
     return f"{type(value).__module__}.{type(value).__qualname__}".removeprefix("builtins.")
-
-
-# ---------------------------------------------------------------- gradient_descent
-
-def gradient_descent(namespace, *, loss, w0, lr, steps, device="cpu", watch=False):
-    """Run gradient_descent(loss_fn, w0, lr, n) for each n in `steps` (a list); report each run."""
-    if probes.missing(namespace, "gradient_descent"):
-        return {"missing": "gradient_descent"}
-    function = namespace["gradient_descent"]
-    dtype = w0.dtype
-    runs, calls = [], set()
-    for count in steps:
-        start = w0.to(device).clone()
-        kept = start.clone()
-        loss_fn = make_loss(loss, dtype, device)
-        run = {"raised": None}
-        try:
-            with student_code(watch) as seen:
-                output = function(loss_fn, start, lr, count)
-        except Exception as error:  # noqa: BLE001 - the student's exception is part of the report
-            run["raised"] = failure(error)
-            runs.append(run)
-            continue
-        finally:
-            calls |= seen
-        run["w0_changed"] = not (start.shape == kept.shape and torch.equal(start.detach(), kept))
-        run["w0_requires_grad"] = bool(start.requires_grad)
-        run["w0_grad"] = start.grad is not None
-        run.update(describe_descent(output))
-        runs.append(run)
-    return {"missing": None, "runs": runs, "calls": sorted(calls)}
-
-
-def describe_descent(output) -> dict:
-    report = {"output_type": type_name(output)}
-    if type(output) not in (tuple, list) or len(output) != 2:
-        return report
-    w, losses = output
-    report["w_type"] = type_name(w)
-    if isinstance(w, torch.Tensor):
-        report.update(w_dtype=str(w.dtype), w_device=w.device.type, w_shape=list(w.shape), w=w.detach().clone(),
-                      w_requires_grad=bool(w.requires_grad), w_has_grad_fn=w.grad_fn is not None)
-    report["losses_type"] = type_name(losses)
-    if type(losses) in (list, tuple):
-        items = list(losses)[:10_000]
-        report["loss_types"] = sorted({type_name(item) for item in items})
-        report["losses"] = [item if type(item) is float else
-                            item.detach().double().cpu().reshape(-1)[0].item()
-                            if isinstance(item, torch.Tensor) and item.numel() == 1 and item.device.type != "meta"
-                            else None for item in items]
-    return report
 
 
 # ---------------------------------------------------------------- step functions (sgd_step, ...)
@@ -285,7 +200,7 @@ def step_once(namespace, *, function, params, grads, args=(), device="cpu", watc
     Reports the values of the tensors the probe holds (a step must change them in place), and
     whether the list still holds them, as leaves that require grad and have no grad_fn.
     """
-    if probes.missing(namespace, function):
+    if core.missing(namespace, function):
         return {"missing": function}
     held = [value.to(device).requires_grad_() for value in params]
     for param, grad in zip(held, grads):
@@ -309,7 +224,7 @@ def step_once(namespace, *, function, params, grads, args=(), device="cpu", watc
 
 def train_with_step(namespace, *, function, args=(), problem, dtype, device="cpu"):
     """Train the model problem with `function(params, *args)` as the optimizer's step."""
-    if probes.missing(namespace, function):
+    if core.missing(namespace, function):
         return {"missing": function}
     progress = {}
     try:
@@ -330,7 +245,7 @@ def optimizer_linear(namespace, *, cls, kwargs, problem, dtype, device="cpu", wa
     On the `meta` device, whose tensors have no values, only what was raised is reported: a
     tensor created on the CPU by default then fails to mix with them, as it would on a GPU.
     """
-    if probes.missing(namespace, cls):
+    if core.missing(namespace, cls):
         return {"missing": cls}
     progress = {}
     try:
@@ -346,7 +261,7 @@ def optimizer_linear(namespace, *, cls, kwargs, problem, dtype, device="cpu", wa
 
 def optimizer_model(namespace, *, cls, kwargs, problem, dtype, device="cpu"):
     """Train the model problem with the student's `cls(model.parameters(), **kwargs)`."""
-    if probes.missing(namespace, cls):
+    if core.missing(namespace, cls):
         return {"missing": cls}
     progress = {}
     try:
@@ -360,7 +275,7 @@ def optimizer_model(namespace, *, cls, kwargs, problem, dtype, device="cpu"):
 
 def optimizer_zero_grad(namespace, *, cls, kwargs, shapes, seed):
     """Give three parameters gradients (one of them none), call zero_grad(), and report what is left."""
-    if probes.missing(namespace, cls):
+    if core.missing(namespace, cls):
         return {"missing": cls}
     generator = torch.Generator().manual_seed(seed)
     params = [torch.randn(shape, generator=generator, dtype=torch.float64).requires_grad_() for shape in shapes]
@@ -378,7 +293,7 @@ def optimizer_zero_grad(namespace, *, cls, kwargs, shapes, seed):
 
 def optimizer_rejects(namespace, *, cls, cases):
     """Construct `cls(params, **kwargs)` for each kwargs in `cases`; report which raised what."""
-    if probes.missing(namespace, cls):
+    if core.missing(namespace, cls):
         return {"missing": cls}
     outcomes = []
     for kwargs in cases:

@@ -1,60 +1,13 @@
-"""Noticing that a forbidden built-in did the work.
+"""The judge's witness of forbidden built-ins: a scan of the submission's syntax tree.
 
-Two independent witnesses: at run time, a torch function mode and a dispatch mode record every
-torch function and every ATen operator reached while the student's function runs (so a built-in
-reached through `getattr`, a method, an alias or `torch.special` is still seen); in the judge, a
-scan of the submission's syntax tree finds the built-in named in code (strings and docstrings
-are not code, so naming a built-in in a docstring is no use of it).
+It finds a built-in named in code (strings and docstrings are not code, so naming a built-in in a
+docstring is no use of it). The other witness runs in the worker: `graders.probes.recorder`.
 """
 
 from __future__ import annotations
 
 import ast
-import contextlib
 import re
-
-from torch.overrides import TorchFunctionMode
-from torch.utils._python_dispatch import TorchDispatchMode
-
-
-class _FunctionRecorder(TorchFunctionMode):
-    def __init__(self, names: set):
-        super().__init__()
-        self.names = names
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        self.names.add(getattr(func, "__name__", "") or str(func))
-        return func(*args, **(kwargs or {}))
-
-
-class _DispatchRecorder(TorchDispatchMode):
-    @classmethod
-    def _should_skip_dynamo(cls) -> bool:
-        # Nothing here is ever compiled; the default wraps __torch_dispatch__ for Dynamo, which imports
-        # torch._dynamo (seconds, and ~800 modules) the first time a check runs.
-        return False
-
-    def __init__(self, names: set):
-        super().__init__()
-        self.names = names
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        self.names.add("aten." + func.overloadpacket.__name__)
-        return func(*args, **(kwargs or {}))
-
-
-@contextlib.contextmanager
-def recording_calls():
-    """Collect the names of the torch functions and ATen operators called inside the block."""
-    names: set[str] = set()
-    with _FunctionRecorder(names), _DispatchRecorder(names):
-        yield names
-
-
-def matching(names, pattern: str) -> list[str]:
-    """The recorded names that the forbidden `pattern` (a regular expression) matches."""
-    regex = re.compile(pattern)
-    return sorted(name for name in names if regex.search(name.removeprefix("aten.")))
 
 
 def named_in_source(sources, function: str, pattern: str) -> list[str]:

@@ -1,9 +1,9 @@
 """The untrusted side: the zygote that forks workers, and the worker that runs probes.
 
-The zygote is a fresh interpreter started by the judge (`python -m graders.worker FD`). It imports
+The zygote is a fresh interpreter started by the judge (`python -m graders.engine.worker FD`). It imports
 torch and everything a probe or a typical submission needs, runs no torch operation (forking after
 an OpenMP parallel region can hang the child) and initialises no GPU, then forks one worker per
-request. Each worker confines itself (see `graders.sandbox`), runs the submission's code that the
+request. Each worker confines itself (see `graders.engine.sandbox`), runs the submission's code that the
 judge sent it, and answers probe requests with plain data until the judge closes the connection or
 kills it.
 """
@@ -16,12 +16,10 @@ import os
 import signal
 import socket
 import sys
-import traceback
 import types
-from pathlib import Path
 
-PRELOAD = ("encodings.idna", "math", "random", "itertools", "functools", "collections", "dataclasses", "typing", "statistics",
-           "copy", "numpy", "torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.utils.data",
+PRELOAD = ("encodings.idna", "math", "random", "itertools", "functools", "collections", "dataclasses", "typing",
+           "statistics", "copy", "numpy", "torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.utils.data",
            "torch.autograd.functional", "torch.overrides", "torch.utils._python_dispatch",
            # Operations on the meta device (the device probe) run Python reference kernels that
            # import torch._dynamo on first use; a confined worker can no longer read it from disk.
@@ -37,11 +35,8 @@ def preload():
     except ImportError:
         pass
     _practice_grade_stub()
-    package = Path(__file__).resolve().parent
-    for module in ("codec", "loader", "probes", "forbidden", "sandbox", "submission"):
-        importlib.import_module(f"graders.{module}")
-    for path in sorted(package.glob("probes_*.py")):
-        importlib.import_module(f"graders.{path.stem}")
+    for module in ("graders.engine.codec", "graders.engine.loader", "graders.engine.sandbox", "graders.probes"):
+        importlib.import_module(module)
 
 
 def _practice_grade_stub():
@@ -60,7 +55,7 @@ def zygote(control_fd: int):
     preload()
     import torch
 
-    from graders import sandbox
+    from graders.engine import sandbox
 
     torch.set_num_interop_threads(1)
     # Workers outlive their launcher (see start_worker): adopt them so that, with SIGCHLD ignored,
@@ -87,7 +82,7 @@ def zygote(control_fd: int):
 
 def start_worker(fd: int, request: dict):
     """Enter fresh namespaces, fork the worker proper (PID 1 there), tell the judge its pid, exit."""
-    from graders import codec, sandbox
+    from graders.engine import codec, sandbox
 
     connection = socket.socket(fileno=fd)
     os.setsid()
@@ -108,8 +103,8 @@ def start_worker(fd: int, request: dict):
 def serve(connection, request: dict, namespaced: bool):
     import torch
 
-    from graders import codec, loader, sandbox
-    from graders.submission import resolve_probe
+    from graders import probes
+    from graders.engine import codec, loader, sandbox
 
     limits = sandbox.Limits(**request["limits"])
     layers = sandbox.confine(limits, request["hide"], namespaced)
@@ -128,14 +123,13 @@ def serve(connection, request: dict, namespaced: bool):
             os._exit(0)
         try:
             call = json.loads(header)
-            routine = resolve_probe(call["probe"])
+            routine = probes.resolve(call["probe"])
             kwargs = codec.decode(call["kwargs"], blobs)
             result_header, result_blobs = codec.encode(routine(namespace, **kwargs))
             reply = json.dumps({"result": result_header})
         except BaseException as error:  # noqa: BLE001 - a probe that fails is reported, not fatal
             result_blobs = []
-            reply = json.dumps({"fault": loader.describe_exception(error),
-                                "where": traceback.format_exc(limit=-1).strip().splitlines()[-1][:300]})
+            reply = json.dumps({"fault": loader.describe_exception(error)})
         codec.write_message(connection, reply, result_blobs)
 
 

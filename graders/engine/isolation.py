@@ -2,7 +2,7 @@
 backend of the `Submission` proxy.
 
 The judge never executes student code. It sends the submission's code to a worker, sends probe
-requests, and reads back plain data (`graders.codec`), under a deadline per call and a time
+requests, and reads back plain data (`graders.engine.codec`), under a deadline per call and a time
 budget per submission. A worker that hangs, dies or misbehaves is killed with everything it
 started; the call fails with a one-line reason and the next call gets a fresh worker.
 """
@@ -21,10 +21,11 @@ import threading
 import time
 from pathlib import Path
 
-from graders import codec
-from graders.sandbox import Limits
+from graders.engine import codec
+from graders.engine.faults import BudgetSpent, ProbeFailed, TimedOut, Unloadable, UnreadableReply, WorkerEnded
+from graders.engine.sandbox import Limits
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the graders package
 
 
 def private_paths() -> list[Path]:
@@ -37,11 +38,11 @@ def private_paths() -> list[Path]:
 class Zygote:
     """A fresh interpreter that has imported torch and forks workers on request; one per judge process."""
 
-    _shared: "Zygote | None" = None
+    _shared: Zygote | None = None
     _lock = threading.Lock()
 
     @classmethod
-    def shared(cls) -> "Zygote":
+    def shared(cls) -> Zygote:
         with cls._lock:
             if cls._shared is None or cls._shared.process.poll() is not None:
                 cls._shared = cls()
@@ -53,7 +54,7 @@ class Zygote:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths), "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1",
                "PYTHONDONTWRITEBYTECODE": "1"}
         # The zygote must not touch a GPU: each worker initialises its own device when a probe asks.
-        self.process = subprocess.Popen([sys.executable, "-m", "graders.worker", str(theirs.fileno())],
+        self.process = subprocess.Popen([sys.executable, "-m", "graders.engine.worker", str(theirs.fileno())],
                                         pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL,
                                         start_new_session=True)
         theirs.close()
@@ -80,7 +81,8 @@ class Zygote:
 class Isolated:
     """Student code in a confined worker process."""
 
-    def __init__(self, chunks, limits: Limits = Limits(), hide=()):
+    def __init__(self, chunks, limits: Limits | None = None, hide=()):
+        limits = limits or Limits()
         self.request = {"chunks": [[chunk.label, chunk.source] for chunk in chunks],
                         "limits": dataclasses.asdict(limits), "hide": [str(path) for path in hide]}
         self.limits = limits
@@ -119,18 +121,16 @@ class Isolated:
         return message
 
     def run(self, probe: str, header: str, blobs: list[bytes], timeout: float | None = None):
-        from graders.submission import SubmissionFault
-
         if self.unloadable:
-            raise SubmissionFault(self.unloadable)
+            raise Unloadable(self.unloadable)
         left = self.limits.budget - self.spent
         if left <= 0:
-            raise SubmissionFault(f"the submission used up its grading time ({self.limits.budget:g} s) "
-                                  "on earlier checks")
+            raise BudgetSpent(f"the submission used up its grading time ({self.limits.budget:g} s) "
+                              "on earlier checks")
         if self.connection is None:
             self._start()
             if self.unloadable:
-                raise SubmissionFault(self.unloadable)
+                raise Unloadable(self.unloadable)
         limit = min(timeout or self.limits.call_timeout, left)
         started = time.monotonic()
         try:
@@ -139,22 +139,22 @@ class Isolated:
             reply = json.loads(reply_header)
         except TimeoutError:
             self.close()
-            raise SubmissionFault(f"timed out after {limit:g} s") from None
+            raise TimedOut(f"timed out after {limit:g} s") from None
         except (EOFError, OSError):
             self.close()
-            raise SubmissionFault("the worker process ended during the call: the submission exited "
-                                  "(sys.exit/os._exit), crashed, or exceeded a limit") from None
+            raise WorkerEnded("the worker process ended during the call: the submission exited "
+                              "(sys.exit/os._exit), crashed, or exceeded a limit") from None
         except (codec.CodecError, ValueError) as error:
             self.close()
-            raise SubmissionFault(f"the worker sent an unreadable reply ({error})") from None
+            raise UnreadableReply(f"the worker sent an unreadable reply ({error})") from None
         finally:
             self.spent += time.monotonic() - started
         if type(reply) is not dict or not ("result" in reply or "fault" in reply):
-            raise SubmissionFault("the worker sent an unreadable reply")
+            raise UnreadableReply("the worker sent an unreadable reply")
         if "fault" in reply:
-            raise SubmissionFault(f"the probe failed next to the submission: {str(reply['fault'])[:300]}")
+            raise ProbeFailed(f"the probe failed next to the submission: {str(reply['fault'])[:300]}")
         if type(reply["result"]) is not str:
-            raise SubmissionFault("the worker sent an unreadable reply")
+            raise UnreadableReply("the worker sent an unreadable reply")
         return reply["result"], reply_blobs
 
     def close(self):

@@ -22,9 +22,9 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
-from graders.cli import write_atomically
+from graders.engine.runner import GRADERS_DIR, write_atomically
 
-GRADERS_DIR = Path(__file__).resolve().parent
+
 
 # A check passed by at most this share of the graded students is flagged: either the class missed
 # something worth re-teaching, or the check asks for something the notebook never said.
@@ -149,7 +149,7 @@ def flags(stats: CheckStats) -> list[str]:
 
 # --- reading results.json ---------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def declared_functions(assignment: str) -> dict[str, str]:
     """Check name -> graded function, from the `points(n, "function")` markers of the graders' source
     (read, not imported: the report must not import torch)."""
@@ -400,7 +400,7 @@ svg .bar{fill:#4c78a8}svg .bar-full{fill:#2e7d32}svg .axis{stroke:#8c959f}
 svg text{font:11px system-ui,sans-serif;fill:#424a53}svg .count{text-anchor:middle}svg .caption{fill:#57606a}
 """
 
-READING = """Each section is one assignment; only students whose submission was graded (status "graded") enter
+READING = f"""Each section is one assignment; only students whose submission was graded (status "graded") enter
 the statistics, the others are listed at the end of their section. <b>What to re-teach</b> ranks the
 named mistakes, the hints the graders give when a wrong result is exactly what a known mistake produces,
 by how many students made them. In the check table, <b>passing</b> is the item's difficulty index (the
@@ -408,9 +408,9 @@ share of students passing every case of the check), and <b>discrimination</b> is
 correlation between passing the check and the total score: near +1 the check separates strong from weak
 students, near 0 it tells them apart no better than chance, and below 0 stronger students fail it more
 often, which usually means the check, or the notebook's instructions for it, is wrong. n/a means everyone
-passed or everyone failed (nothing to correlate). A check is <b>flagged</b> when at most {few:.0%} of the
+passed or everyone failed (nothing to correlate). A check is <b>flagged</b> when at most {FEW_PASS:.0%} of the
 students pass it (re-teach it, or make sure the notebook asks for what it tests) or when its discrimination is
-negative.""".format(few=FEW_PASS)
+negative."""
 
 
 def render(reports: list[AssignmentReport], sources: list[Path]) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from graders import probes
+from graders.probes import core
 
 LOSSES = {"mse": nn.MSELoss, "cross_entropy": nn.CrossEntropyLoss}
 
@@ -42,7 +42,7 @@ def _copy(tensor):
 
 
 def _raised(report, error):
-    report["raised"] = probes.exception_report(error)
+    report["raised"] = core.exception_report(error)
     return report
 
 
@@ -50,7 +50,7 @@ def zero_grads(namespace, values, grads, *, device="cpu", set_to_none="default",
     """Call the student's zero_grad on leaf tensors holding `values`, whose .grad are `grads`
     (None for a parameter without gradient), passed as a list or as a generator (what
     model.parameters() returns); report every parameter and gradient afterwards."""
-    if probes.missing(namespace, "zero_grad"):
+    if core.missing(namespace, "zero_grad"):
         return {"missing": "zero_grad"}
     params = [value.to(device).detach().requires_grad_() for value in values]
     set_grads(params, grads, device)
@@ -73,7 +73,7 @@ def zero_grads(namespace, values, grads, *, device="cpu", set_to_none="default",
 def train_steps(namespace, sizes, state, loss, lr, momentum, batches, *, device="cpu", stale=None):
     """Build the model, loss and SGD optimizer; call the student's train_step once per batch;
     report what each call returned and the parameters after the last one."""
-    if probes.missing(namespace, "train_step"):
+    if core.missing(namespace, "train_step"):
         return {"missing": "train_step"}
     model = build_model(sizes, state, device)
     set_grads(list(model.parameters()), stale, device)
@@ -106,7 +106,7 @@ def _returned(value):
 def accumulate(namespace, sizes, state, loss, batches, *, device="cpu", stale=None):
     """Build the model and loss; call the student's accumulate_gradients over `batches`; report
     every parameter's gradient and value afterwards."""
-    if probes.missing(namespace, "accumulate_gradients"):
+    if core.missing(namespace, "accumulate_gradients"):
         return {"missing": "accumulate_gradients"}
     model = build_model(sizes, state, device)
     set_grads(list(model.parameters()), stale, device)

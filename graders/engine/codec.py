@@ -46,10 +46,6 @@ def decode(header: str, blobs: list[bytes]):
     return _decode(tree, blobs, 0)
 
 
-def roundtrip(value):
-    return decode(*encode(value))
-
-
 def _encode(value, blobs, depth):
     if depth > MAX_DEPTH:
         raise CodecError("result nested too deeply")

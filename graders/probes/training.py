@@ -20,7 +20,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.data import random_split as _random_split
 
-from graders.probes import exception_report, missing
+from graders.probes.core import exception_report, missing
 
 RANDOM_SPLIT_CODE = _random_split.__code__
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from graders import forbidden
-from graders.probes import exception_report, describe_output, missing
+from graders.probes import recorder
+from graders.probes.core import exception_report, describe_output, missing
 
 
 def sample(namespace, input, kwargs=None, *, calls=1, device="cpu", seed=0, grad_weight=None, watch=None):
@@ -37,12 +37,12 @@ def _one_call(function, input, kwargs, device, grad_weight, watch):
     before = leaf.detach().clone() if leaf.device.type != "meta" else None
     report = {"raised": None, "calls": []}
     try:
-        with forbidden.recording_calls() as names:
+        with recorder.recording_calls() as names:
             output = function(leaf, **kwargs)
     except Exception as error:  # noqa: BLE001 - the student's exception is part of the report
         report["raised"] = exception_report(error)
         return report
-    report["calls"] = forbidden.matching(names, watch) if watch else []
+    report["calls"] = recorder.matching(names, watch) if watch else []
     report["modified"] = bool(before is not None and not torch.equal(before, leaf.detach()))
     report.update(describe_output(output))
     if grad_weight is not None and isinstance(output, torch.Tensor):
@@ -72,12 +72,12 @@ def layer(namespace, input=None, *, p=None, modes=("train", "eval"), device="cpu
               "passes": []}
     torch.manual_seed(seed)
     try:
-        with forbidden.recording_calls() as names:
+        with recorder.recording_calls() as names:
             built = cls() if p is None else cls(p)
     except Exception as error:  # noqa: BLE001
         report["raised"] = exception_report(error)
         return report
-    report["construction_calls"] = forbidden.matching(names, watch) if watch else []
+    report["construction_calls"] = recorder.matching(names, watch) if watch else []
     report["parameters"] = len(list(built.parameters())) if isinstance(built, nn.Module) else None
     if input is None:
         return report
@@ -86,13 +86,13 @@ def layer(namespace, input=None, *, p=None, modes=("train", "eval"), device="cpu
         x = input.to(device)
         try:
             getattr(built, mode)()
-            with forbidden.recording_calls() as names:
+            with recorder.recording_calls() as names:
                 output = built(x)
         except Exception as error:  # noqa: BLE001
             passed["raised"] = exception_report(error)
             report["passes"].append(passed)
             continue
-        passed["calls"] = forbidden.matching(names, watch) if watch else []
+        passed["calls"] = recorder.matching(names, watch) if watch else []
         passed["training_flag"] = bool(getattr(built, "training", None))
         passed.update(describe_output(output))
         report["passes"].append(passed)

@@ -150,25 +150,3 @@ def _set_limits(limits: Limits):
             pass
     # An output flood then fails the write instead of killing the worker.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-
-
-def explain(namespace=None) -> dict:
-    """What a confined worker observes about itself: run as a probe, it reports facts, not intentions."""
-    import socket
-
-    facts = {"pid": os.getpid(), "uid": os.getuid()}
-    try:
-        socket.create_connection(("127.0.0.1", 9), timeout=0.2).close()
-        facts["network"] = "reachable"
-    except OSError as error:
-        facts["network"] = f"unreachable ({error.strerror or error})"
-    try:
-        with open("/nngrade-write-test", "w"):
-            pass
-        os.unlink("/nngrade-write-test")
-        facts["root_writable"] = True
-    except OSError:
-        facts["root_writable"] = False
-    facts["limits"] = {name: resource.getrlimit(getattr(resource, name))[0]
-                       for name in ("RLIMIT_DATA", "RLIMIT_CPU", "RLIMIT_NPROC", "RLIMIT_FSIZE", "RLIMIT_NOFILE")}
-    return facts

@@ -20,8 +20,10 @@ import sys
 import time
 from pathlib import Path
 
-from graders import cli, loader
-from graders.report import function_verdicts, results_json
+from graders.engine import runner
+from graders.engine import loader
+from graders.engine.faults import TimedOut, Unloadable
+from graders.engine.report import function_verdicts, results_json
 
 
 def discover(submitted: Path, assignment: str) -> list[tuple[str, Path]]:
@@ -53,13 +55,12 @@ def grade_one(student: str, folder: Path, assignment: str, seed: int, device: st
         unreadable = str(error)
     # An unreadable submission is graded too: every check fails with the reason, and the report
     # carries the assignment's full points like any other.
-    board = cli.grade(folder, assignment, device=device, seed=seed, hide=hide)
-    messages = " ".join(check.message for check in board.graded() if check.outcome == "failed")
+    board = runner.grade(folder, assignment, device=device, seed=seed, hide=hide)
     if unreadable:
         status, extra["reason"] = "unreadable", unreadable
-    elif any("loading the submission" in error for error in board.load_errors):
+    elif Unloadable in board.faults:
         status = "failed to load"
-    elif "timed out after" in messages:
+    elif TimedOut in board.faults:
         status = "timed out"
     else:
         status = "graded"
@@ -74,7 +75,7 @@ def grade_one(student: str, folder: Path, assignment: str, seed: int, device: st
 
 def _warm_judge():
     """Start a judge process: import torch and the graders, start its zygote, before any grading."""
-    from graders.isolation import Zygote
+    from graders.engine.isolation import Zygote
 
     Zygote.shared()
     import torch  # noqa: F401
@@ -141,16 +142,17 @@ def grade_batch(submitted: Path, assignment: str, out: Path, *, workers: int = 0
                 report = {"score": 0.0, "tests": [], "extra_data": {
                     "assignment": assignment, "max_score": 0.0, "devices": [], "student": student,
                     "status": "grader error", "reason": f"{type(error).__name__}: {error}"}}
-            cli.write_atomically(out / f"{student}.json", json.dumps(report, indent=2))
+            runner.write_atomically(out / f"{student}.json", json.dumps(report, indent=2))
             progress.update(student, report)
     reports = {student: _read_report(out / f"{student}.json") for student, _ in students}
     write_csv(out / "scores.csv", reports)
     if gradebook:
-        from graders.gradebook import record
+        from graders.engine.gradebook import record
 
         record(gradebook, assignment, reports)
+        course = submitted.resolve().parent
         write_autograded_notebooks(dict(students), reports, assignment, gradebook,
-                                   autograded or submitted.resolve().parent / "autograded", submitted.resolve().parent, stream)
+                                   autograded or course / "autograded", course, stream)
     counts: dict[str, int] = {}
     for report in reports.values():
         status = report["extra_data"].get("status", "graded") if report else "missing"
@@ -161,8 +163,8 @@ def grade_batch(submitted: Path, assignment: str, out: Path, *, workers: int = 0
 def write_autograded_notebooks(folders: dict[str, Path], reports: dict, assignment: str, gradebook: str,
                                autograded: Path, course_root: Path, stream=sys.stderr):
     """The autograded notebook of every graded notebook submission, for `nbgrader generate_feedback`."""
-    from graders.autograde import write_autograded
-    from graders.gradebook import course_config
+    from graders.engine.autograde import write_autograded
+    from graders.engine.gradebook import course_config
 
     config = course_config(course_root)
     for student, report in sorted(reports.items()):
@@ -203,4 +205,4 @@ def write_csv(path: Path, reports: dict):
         writer.writerow([student, *[scores.get(name, {}).get("score", 0.0) for name in functions],
                          report["score"] if report else 0.0, report["extra_data"]["max_score"] if report else "",
                          report["extra_data"].get("status", "") if report else "missing"])
-    cli.write_atomically(path, buffer.getvalue())
+    runner.write_atomically(path, buffer.getvalue())

@@ -1,0 +1,1 @@
+"""The engine: running the graders, the isolated worker, reading submissions, reports, batches."""
