@@ -13,34 +13,32 @@ from graders.engine import runner
 USAGE_ERROR = 2
 
 
-def declared_points(assignment: str) -> dict[str, float]:
-    return runner.declared_points(runner.grader_module(assignment))
-
-
 def absent_device(device: str) -> str | None:
-    """Why `device` cannot be graded on here, or None when it can."""
+    """Why `device` cannot be graded on here, or None when it can. Without a GPU driver (or off macOS,
+    for mps) the answer is known before torch is imported; otherwise torch is asked."""
     if device == "all":
         return None
-    from graders.plugin import absent_device as reason, device_available
+    drivers = ("/dev/nvidiactl", "/proc/driver/nvidia", "/dev/kfd")
+    if device == "cuda" and not any(Path(path).exists() for path in drivers):
+        return runner.absent_device_message(device)
+    if device == "mps" and sys.platform != "darwin":
+        return runner.absent_device_message(device)
+    from graders.plugin import device_available
 
-    return None if device_available(device) else reason(device)
+    return None if device_available(device) else runner.absent_device_message(device)
 
 
 def command_check(options) -> int:
     from graders.engine import loader
     from graders.engine.report import results_json, table
 
-    if not options.submission and not options.explain_isolation:
-        return usage_error("check needs a SUBMISSION (or --explain-isolation)")
-    if options.isolation == "process":
-        from graders.engine.isolation import Zygote
-
-        Zygote.shared()  # importing torch there overlaps with importing it here
     if options.explain_isolation:
         return explain_isolation()
-    if absent_device(options.device):
-        return usage_error(absent_device(options.device))
-
+    if not options.submission:
+        return usage_error("check needs a SUBMISSION (or --explain-isolation)")
+    # Everything a usage error can come from is checked before torch is imported anywhere.
+    if not Path(options.submission).exists():
+        return usage_error(f"{options.submission} does not exist")
     known = runner.assignments()
     assignment = options.assignment or loader.infer_assignment(options.submission, known)
     if assignment is None:
@@ -52,6 +50,12 @@ def command_check(options) -> int:
         loader.code_chunks(loader.resolve(options.submission, assignment))
     except loader.UnreadableSubmission as error:
         return usage_error(str(error))
+    if absent_device(options.device):
+        return usage_error(absent_device(options.device))
+    if options.isolation == "process":
+        from graders.engine.isolation import Zygote
+
+        Zygote.shared()  # importing torch there overlaps with importing it here
     try:
         board = runner.grade(options.submission, assignment, device=options.device, seed=options.seed,
                       isolation=options.isolation, call_timeout=options.call_timeout)
@@ -89,10 +93,7 @@ def explain_isolation() -> int:
 
 def command_list(options) -> int:
     for assignment in runner.assignments():
-        try:
-            functions = declared_points(assignment)
-        except RuntimeError as error:
-            return usage_error(str(error))
+        functions = runner.declared_points(assignment)
         print(f"{assignment} ({sum(functions.values()):g} points)")
         for function, points in functions.items():
             print(f"  {function:<40} {points:g}")
@@ -117,7 +118,7 @@ def command_grade(options) -> int:
 
         autograded = Path(options.autograded) if options.autograded else submitted.resolve().parent / "autograded"
         try:
-            check(options.gradebook, options.assignment, declared_points(options.assignment))
+            check(options.gradebook, options.assignment, runner.declared_points(options.assignment))
         except GradebookError as error:
             return usage_error(str(error))
     try:

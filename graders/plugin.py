@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from graders.engine import loader
+from graders.engine import loader, runner
 from graders.engine.report import Scoreboard
 from graders.engine.sandbox import Limits
 from graders.engine.proxy import Submission
@@ -57,7 +57,7 @@ def pytest_configure(config):
     # which cost more than the arithmetic (ten times more on a busy machine).
     wanted = config.getoption("device", "all")
     if wanted != "all" and not device_available(wanted):
-        raise pytest.UsageError(absent_device(wanted))
+        raise pytest.UsageError(runner.absent_device_message(wanted))
     config.stash[THREADS] = torch.get_num_threads()
     torch.set_num_threads(1)
 
@@ -77,11 +77,6 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
-
-
-def absent_device(device: str) -> str:
-    return (f"--device {device}: this machine has no {device} device, so no check could run on it "
-            "(--device all grades on every device present and lists the others as skipped)")
 
 
 def device_available(device: str) -> bool:

@@ -62,10 +62,11 @@ class Zygote:
         atexit.register(self.stop)
 
     def stop(self):
-        """Close the control socket (the zygote then returns) and wait for the zygote to end."""
+        """Close the control socket (the zygote then returns) and wait for the zygote to end; one
+        still importing torch (a run that ended early) is killed: it holds nothing worth waiting for."""
         self.control.close()
         try:
-            self.process.wait(timeout=5)
+            self.process.wait(timeout=0.5)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()

@@ -9,7 +9,6 @@ discrimination) with flags for suspicious checks, and the students who could not
 
 from __future__ import annotations
 
-import ast
 import csv
 import dataclasses
 import functools
@@ -22,7 +21,8 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
-from graders.engine.runner import GRADERS_DIR, write_atomically
+from graders.engine import runner
+from graders.engine.runner import write_atomically
 
 
 
@@ -151,21 +151,10 @@ def flags(stats: CheckStats) -> list[str]:
 
 @functools.cache
 def declared_functions(assignment: str) -> dict[str, str]:
-    """Check name -> graded function, from the `points(n, "function")` markers of the graders' source
-    (read, not imported: the report must not import torch)."""
-    path = GRADERS_DIR / f"test_{assignment}.py"
-    if not path.is_file():
+    """Check name -> graded function, as the graders declare it (without importing torch)."""
+    if assignment not in runner.assignments():
         return {}
-    found = {}
-    for node in ast.parse(path.read_text()).body:
-        if not isinstance(node, ast.FunctionDef):
-            continue
-        for decorator in node.decorator_list:
-            if isinstance(decorator, ast.Call) and getattr(decorator.func, "id", None) == "points":
-                arguments = decorator.args[1:2] + [k.value for k in decorator.keywords if k.arg == "function"]
-                if arguments and isinstance(arguments[0], ast.Constant):
-                    found[node.name] = arguments[0].value
-    return found
+    return {check: function for check, (function, _) in runner.declared_checks(assignment).items()}
 
 
 def function_of(check: str, row_function: str | None, assignment: str, functions: list[str]) -> str:

@@ -48,24 +48,34 @@ def grade(submission, assignment: str, *, device: str = "all", seed: int = 0, is
     return board
 
 
-def declared_points(module) -> dict[str, float]:
-    """function -> the points its checks declare (`@points(n, function)` on each check of a grader
-    module): the one count of points, used by `nngrade list`, the gradebook check and the notebook."""
-    totals: dict[str, float] = {}
-    for name, item in vars(module).items():
-        if not name.startswith("test") or not callable(item):
+def absent_device_message(device: str) -> str:
+    return (f"--device {device}: this machine has no {device} device, so no check could run on it "
+            "(--device all grades on every device present and lists the others as skipped)")
+
+
+def declared_checks(assignment: str) -> dict[str, tuple[str, float]]:
+    """check -> (graded function, points), from the `points(n, "function")` markers in the grader's
+    source: read, not imported, so that counting points needs no torch. The one count of points:
+    `nngrade list`, the gradebook check, the notebook's test cells and the item report use it."""
+    import ast
+
+    found = {}
+    for node in ast.parse(grader_file(assignment).read_text()).body:
+        if not isinstance(node, ast.FunctionDef) or not node.name.startswith("test"):
             continue
-        for mark in getattr(item, "pytestmark", []):
-            if mark.name == "points" and mark.args:
-                function = mark.kwargs.get("function") or "other"
-                totals[function] = totals.get(function, 0.0) + float(mark.args[0])
+        for decorator in node.decorator_list:
+            if isinstance(decorator, ast.Call) and getattr(decorator.func, "id", None) == "points":
+                values = [*decorator.args[:2], *(k.value for k in decorator.keywords if k.arg == "function")]
+                found[node.name] = (ast.literal_eval(values[1]), float(ast.literal_eval(values[0])))
+    return found
+
+
+def declared_points(assignment: str) -> dict[str, float]:
+    """function -> the points its checks declare."""
+    totals: dict[str, float] = {}
+    for function, points in declared_checks(assignment).values():
+        totals[function] = totals.get(function, 0.0) + points
     return totals
-
-
-def grader_module(assignment: str):
-    import importlib
-
-    return importlib.import_module(f"graders.test_{assignment}")
 
 
 def write_atomically(path: Path, text: str):
