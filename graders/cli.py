@@ -112,27 +112,79 @@ def command_grade(options) -> int:
     if not submitted.is_dir():
         return usage_error(f"{submitted} is not a folder")
     out = Path(options.out or f"graded/{options.assignment}")
-    autograded = None
-    if options.gradebook:
-        from graders.engine.gradebook import check
-
-        autograded = Path(options.autograded) if options.autograded else submitted.resolve().parent / "autograded"
-        try:
-            check(options.gradebook, options.assignment, runner.declared_points(options.assignment))
-        except GradebookError as error:
-            return usage_error(str(error))
+    shard = parse_shard(options.shard)
+    if shard is None:
+        return usage_error(f"--shard {options.shard}: expected K/N with 1 <= K <= N, e.g. 3/8")
+    if shard[1] > 1 and options.gradebook:
+        return usage_error("--gradebook is for the whole class: grade the shards without it, then "
+                           "`nngrade merge` with --gradebook")
+    problem, autograded = checked_gradebook(options, submitted)
+    if problem:
+        return usage_error(problem)
     try:
         counts = batch.grade_batch(submitted, options.assignment, out, workers=options.workers,
                                    force=options.force, seed=options.seed, device=options.device,
-                                   gradebook=options.gradebook, autograded=autograded)
+                                   gradebook=options.gradebook, autograded=autograded, shard=shard)
     except (FileNotFoundError, GradebookError) as error:
         return usage_error(str(error))
+    summary(counts, out, options.gradebook, autograded)
+    if shard[1] > 1:
+        print(f"shard {shard[0]}/{shard[1]} done; when every shard is, combine them with `nngrade merge`")
+    return 0
+
+
+def command_merge(options) -> int:
+    from graders.engine import batch
+    from graders.engine.gradebook import GradebookError
+
+    if options.assignment not in runner.assignments():
+        return usage_error(f"unknown assignment {options.assignment!r} (known: {', '.join(runner.assignments())})")
+    submitted = Path(options.submitted) if options.submitted else None
+    if submitted is not None and not submitted.is_dir():
+        return usage_error(f"{submitted} is not a folder")
+    if options.gradebook and submitted is None:
+        return usage_error("--gradebook needs --submitted SUBMITTED, for the autograded notebooks")
+    problem, autograded = checked_gradebook(options, submitted)
+    if problem:
+        return usage_error(problem)
+    out = Path(options.out)
+    try:
+        counts = batch.merge([Path(folder) for folder in options.shards], out, options.assignment,
+                             submitted=submitted, gradebook=options.gradebook, autograded=autograded)
+    except (FileNotFoundError, GradebookError) as error:
+        return usage_error(str(error))
+    summary(counts, out, options.gradebook, autograded)
+    return 0
+
+
+def parse_shard(text: str) -> tuple[int, int] | None:
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit()) or not 1 <= int(index) <= int(count):
+        return None
+    return int(index), int(count)
+
+
+def checked_gradebook(options, submitted: Path | None) -> tuple[str | None, Path | None]:
+    """With --gradebook: (a problem with the gradebook, or None; where the autograded notebooks go)."""
+    if not options.gradebook:
+        return None, None
+    from graders.engine.gradebook import GradebookError, check
+
+    autograded = Path(options.autograded) if options.autograded else (
+        submitted.resolve().parent / "autograded" if submitted is not None else None)
+    try:
+        check(options.gradebook, options.assignment, runner.declared_points(options.assignment))
+    except GradebookError as error:
+        return str(error), autograded
+    return None, autograded
+
+
+def summary(counts: dict, out: Path, gradebook: str | None, autograded: Path | None):
     total = sum(counts.values())
     print(f"{total} submissions: " + ", ".join(f"{count} {status}" for status, count in sorted(counts.items())))
-    print(f"results: {out}/<student>.json, {out}/scores.csv" + (
-        f"; gradebook {options.gradebook}; autograded notebooks in {autograded} (for nbgrader generate_feedback)"
-        if options.gradebook else ""))
-    return 0
+    print(f"results: {out}/<student>.json" + (f", {out}/scores.csv" if (out / "scores.csv").is_file() else "") + (
+        f"; gradebook {gradebook}; autograded notebooks in {autograded} (for nbgrader generate_feedback)"
+        if gradebook else ""))
 
 
 def command_report(options) -> int:
@@ -198,7 +250,20 @@ def parser() -> argparse.ArgumentParser:
     batch.add_argument("--autograded", metavar="DIR",
                        help="with --gradebook: where the autograded notebooks go (default: autograded/ beside "
                             "SUBMITTED, nbgrader's layout)")
+    batch.add_argument("--shard", default="1/1", metavar="K/N",
+                       help="grade only shard K of N of the class (a stable split by student name), e.g. one "
+                            "task of a Slurm job array; combine the shards with `nngrade merge`")
     batch.set_defaults(run=command_grade)
+
+    merging = commands.add_parser("merge", help="combine the results of a class graded in shards")
+    merging.add_argument("shards", nargs="+", metavar="SHARD_DIR", help="the --out folders of the shards")
+    merging.add_argument("--assignment", required=True, help="which assignment the shards graded")
+    merging.add_argument("--out", required=True, help="where the combined results and scores.csv go")
+    merging.add_argument("--submitted", help="the submitted/ folder: every student there is listed, and the "
+                                             "autograded notebooks are made from it")
+    merging.add_argument("--gradebook", metavar="DB_URL", help="also write the scores into this nbgrader gradebook")
+    merging.add_argument("--autograded", metavar="DIR", help="with --gradebook: where the autograded notebooks go")
+    merging.set_defaults(run=command_merge)
 
     report = commands.add_parser("report", help="what the class got wrong: an item-analysis report (HTML, CSV)")
     report.add_argument("graded", nargs="+", metavar="GRADED_DIR",

@@ -97,3 +97,28 @@ def test_batch_writes_scores_into_the_nbgrader_gradebook(graded, course, tmp_pat
         assert book.find_submission("losses", "dave").score == 31.0
         assert book.find_grade("grade_mse_loss", "losses", "losses", "dave").score == 9.0
         assert book.find_submission("losses", "bob").score == 0.0
+
+
+def test_a_class_graded_in_shards_and_merged_matches_one_run(graded, course, tmp_path):
+    """Two shards as two separate processes, as two tasks of a Slurm job array would run them."""
+    _, out = graded
+    shards = [subprocess.Popen([sys.executable, "-m", "graders.cli", "grade", course / "submitted", "--assignment",
+                                "losses", "--workers", "1", "--shard", f"{k}/2", "--out", tmp_path / f"shard-{k}"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in (1, 2)]
+    for shard in shards:
+        stdout, stderr = shard.communicate(timeout=600)
+        assert shard.returncode == 0, stderr
+        assert "nngrade merge" in stdout
+    graded_by = [{path.stem for path in (tmp_path / f"shard-{k}").glob("*.json")} for k in (1, 2)]
+    assert not graded_by[0] & graded_by[1] and graded_by[0] | graded_by[1] == {"alice", "bob", "carol", "dave", "erin"}
+    assert not (tmp_path / "shard-1" / "scores.csv").exists()
+    merged = nngrade("merge", tmp_path / "shard-1", tmp_path / "shard-2", "--assignment", "losses",
+                     "--submitted", course / "submitted", "--out", tmp_path / "merged", cwd=ROOT)
+    assert merged.returncode == 0, merged.stderr
+    assert (tmp_path / "merged" / "scores.csv").read_text() == (out / "scores.csv").read_text()
+
+
+def test_a_bad_shard_is_a_usage_error(course, tmp_path):
+    done = nngrade("grade", course / "submitted", "--assignment", "losses", "--shard", "3/2", "--out", tmp_path,
+                   cwd=ROOT)
+    assert done.returncode == 2 and "expected K/N" in done.stderr

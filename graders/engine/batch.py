@@ -109,15 +109,24 @@ class Progress:
         self.stream.flush()
 
 
+def in_shard(student: str, shard: tuple[int, int]) -> bool:
+    """Whether `student` belongs to shard K of N (K from 1): a split by a hash of the name, the same on
+    every machine and in every run, whatever else is in the class."""
+    index, count = shard
+    return int(hashlib.sha256(student.encode()).hexdigest(), 16) % count == index - 1
+
+
 def grade_batch(submitted: Path, assignment: str, out: Path, *, workers: int = 0, force: bool = False,
                 seed: int = 0, device: str = "all", gradebook: str | None = None, autograded: Path | None = None,
-                stream=sys.stderr) -> dict:
-    """Grade every submission of `assignment` under `submitted`; return the counts by status.
+                shard: tuple[int, int] = (1, 1), stream=sys.stderr) -> dict:
+    """Grade every submission of `assignment` under `submitted` (or of one shard of the class); return
+    the counts by status.
 
     With `gradebook`, the scores also go into that nbgrader gradebook and each notebook submission's
-    autograded notebook into `autograded/<student>/<assignment>/`, as `nbgrader autograde` leaves them."""
+    autograded notebook into `autograded/<student>/<assignment>/`, as `nbgrader autograde` leaves them.
+    A shard of several writes its students' results only: `merge` makes the CSV and the gradebook."""
     out.mkdir(parents=True, exist_ok=True)
-    students = discover(submitted, assignment)
+    students = [(student, folder) for student, folder in discover(submitted, assignment) if in_shard(student, shard)]
     hide = [str(submitted.resolve()), str(out.resolve())]
     pending = []
     for student, folder in students:
@@ -145,14 +154,52 @@ def grade_batch(submitted: Path, assignment: str, out: Path, *, workers: int = 0
             runner.write_atomically(out / f"{student}.json", json.dumps(report, indent=2))
             progress.update(student, report)
     reports = {student: _read_report(out / f"{student}.json") for student, _ in students}
+    if shard[1] == 1:
+        finish(out, assignment, reports, submitted, gradebook=gradebook, autograded=autograded, stream=stream)
+    return counts_by_status(reports)
+
+
+def merge(shards: list[Path], out: Path, assignment: str, *, submitted: Path | None = None,
+          gradebook: str | None = None, autograded: Path | None = None, stream=sys.stderr) -> dict:
+    """Combine the results of a class graded in shards into `out`, with the CSV and the gradebook that
+    one run over the whole class would have written. With `submitted`, every student found there is
+    listed (a student no shard graded is reported missing)."""
+    reports: dict[str, dict | None] = {}
+    for folder in shards:
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{folder} is not a folder")
+        for path in sorted(folder.glob("*.json")):
+            report = _read_report(path)
+            if report and report["extra_data"].get("assignment") == assignment:
+                reports[path.stem] = report
+    if submitted is not None:
+        reports = {student: reports.get(student) for student, _ in discover(submitted, assignment)}
+    if not reports:
+        raise FileNotFoundError(f"no results for {assignment} in {', '.join(map(str, shards))}")
+    out.mkdir(parents=True, exist_ok=True)
+    for student, report in reports.items():
+        if report and not (out / f"{student}.json").is_file():
+            runner.write_atomically(out / f"{student}.json", json.dumps(report, indent=2))
+    finish(out, assignment, reports, submitted, gradebook=gradebook, autograded=autograded, stream=stream)
+    return counts_by_status(reports)
+
+
+def finish(out: Path, assignment: str, reports: dict, submitted: Path | None, *, gradebook: str | None,
+           autograded: Path | None, stream):
+    """What follows the grading of a whole class: scores.csv, and the gradebook with the autograded
+    notebooks."""
     write_csv(out / "scores.csv", reports)
     if gradebook:
         from graders.engine.gradebook import record
 
         record(gradebook, assignment, reports)
-        course = submitted.resolve().parent
-        write_autograded_notebooks(dict(students), reports, assignment, gradebook,
-                                   autograded or course / "autograded", course, stream)
+        if submitted is not None:
+            course = submitted.resolve().parent
+            write_autograded_notebooks(dict(discover(submitted, assignment)), reports, assignment, gradebook,
+                                       autograded or course / "autograded", course, stream)
+
+
+def counts_by_status(reports: dict) -> dict:
     counts: dict[str, int] = {}
     for report in reports.values():
         status = report["extra_data"].get("status", "graded") if report else "missing"
