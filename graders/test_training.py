@@ -8,7 +8,7 @@ same initial weights and the same batches as the student's code, for train_epoch
 step sets the parameter to a value chosen here, so the validation loss of every epoch, and hence
 the epoch at which early stopping must fire and the weights it must restore, are known exactly.
 
-The capstone trains the learner's `build_model()` with the graders' own loop (probes_training.
+The capstone trains the learner's `build_model()` with the graders' own loop (graders/probes/training.
 reference_fit: AdamW, lr 0.01, weight decay 0.01, batches of 100, 60 epochs, best validation
 weights kept), not with the learner's `fit`, so that a bug in `fit` is charged to `fit` alone. The
 spirals are drawn here with a seed of the graders' (from --seed), never the learner's; the probe

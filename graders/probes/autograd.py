@@ -1,5 +1,5 @@
 """Trusted probe routines for the `autograd` assignment: grad, jacobian (and mlp_forward, which
-needs nothing beyond `probes:call`).
+needs nothing beyond `core.call`).
 
 `grad(f, x)` and `jacobian(f, x)` take a function `f` that the judge chooses. A callable cannot
 cross to the student's side as plain data, so the judge names one of the trusted functions
