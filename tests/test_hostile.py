@@ -71,7 +71,7 @@ def test_a_worker_runs_confined():
 
     worker = Isolated([], hide=[])
     try:
-        facts = Submission(worker).run("sandbox:explain")
+        facts = Submission(worker).run(core.explain_isolation)
     finally:
         worker.close()
     assert facts["pid"] == 1 and facts["uid"] in WORKER_UIDS
