@@ -2,7 +2,7 @@
 
 Run nbgrader from the repository root, in the Python environment where nngrade is installed with its
 `instructor` extra. `nbgrader autograde` does not run submissions in a kernel: its Execute step is
-replaced by nngrade's isolated engine (graders/autograde.py), so the score it records is the one
+replaced by nngrade's isolated engine (graders/engine/autograde.py), so the score it records is the one
 `nngrade check` gives the same file, computed where no student code runs.
 """
 

@@ -4,7 +4,6 @@ nn.Linear/nn.ReLU network it writes out by hand."""
 
 from __future__ import annotations
 
-import ast
 import re
 
 import pytest
@@ -12,8 +11,9 @@ import torch
 import torch.nn as nn
 from torch.func import functional_call
 
-from graders.checks import (points, Case, Function, call, check_plain_tensor_like_input, check_stays_on_input_device,
-                            check_inputs_unmodified, output_of, probe)
+from graders.checks import (Case, Function, call, check_inputs_unmodified, check_plain_tensor_like_input,
+                            check_stays_on_input_device, expect_on_input_device, gate, output_of, points, probe,
+                            source_scan)
 from graders.checks.compare import expect_close, fail, mismatch
 from graders.probes.autograd import DESCRIPTIONS, build_function
 from graders.probes import autograd as autograd_probes
@@ -39,56 +39,6 @@ ACCUMULATION_HINT = (".backward() adds to x.grad instead of replacing it: work o
 
 # ---------------------------------------------------------------- shared helpers
 
-def dotted_names(sources, function: str) -> set[str]:
-    """The dotted names (`torch.autograd.grad`) that the code of `function` refers to, with import
-    aliases resolved (`from torch import autograd as ag; ag.grad` is `torch.autograd.grad`).
-    The submission's own top-level definitions are its own, whatever was imported under their name."""
-    trees = []
-    for source in sources:
-        try:
-            trees.append(ast.parse(source))
-        except SyntaxError:
-            continue
-    own = {node.name for tree in trees for node in tree.body
-           if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
-    aliases = {}
-    for tree in trees:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.asname:
-                        aliases[alias.asname] = alias.name
-                    else:
-                        aliases.setdefault(alias.name.partition(".")[0], alias.name.partition(".")[0])
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                for alias in node.names:
-                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-
-    def dotted(node):
-        if isinstance(node, ast.Name):
-            return None if node.id in own else aliases.get(node.id, node.id)
-        if isinstance(node, ast.Attribute):
-            base = dotted(node.value)
-            return f"{base}.{node.attr}" if base else None
-        return None
-
-    found = set()
-    for tree in trees:
-        for node in tree.body:
-            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or node.name != function:
-                continue
-            for inner in ast.walk(node):
-                if isinstance(inner, (ast.Name, ast.Attribute)):
-                    name = dotted(inner)
-                    if name:
-                        found.add(name)
-                elif isinstance(inner, ast.Import):
-                    found.update(alias.name for alias in inner.names)
-                elif isinstance(inner, ast.ImportFrom) and inner.module:
-                    found.update(f"{inner.module}.{alias.name}" for alias in inner.names)
-    return found
-
-
 TRANSFORMS = {"grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap", "linearize"}
 
 
@@ -111,7 +61,8 @@ def shown(names) -> str:
 def check_forbidden(submission, function, report, source_pattern):
     """Fail when the source of `function` names a forbidden built-in (as the student spelt it) or
     the probe saw one run."""
-    in_source = sorted(name for name in dotted_names(submission.sources, function) if re.search(source_pattern, name))
+    in_source = sorted(name for name in source_scan.library_names(submission.sources, function)
+                       if re.search(source_pattern, name))
     in_source = [name for name in in_source if not any(other.startswith(name + ".") for other in in_source)]
     used = in_source + sorted(report.get("calls") or [])
     if used:
@@ -183,9 +134,8 @@ def value_first(submission, f, params, x):
     what = grad_what(f, x)
     report = run_grad(submission, f, params, x)
     got, = grad_results(report, what)
-    if mismatch(got, reference_grad(f, params, x, "cpu")) is not None:
-        fail(f"not checked yet: {what} must first return the right gradient "
-             "(see the check that compares grad with torch.autograd.grad).")
+    gate(mismatch(got, reference_grad(f, params, x, "cpu")), what, "return the right gradient",
+         "the check that compares grad with torch.autograd.grad")
 
 
 @pytest.mark.parametrize("function", ["cubic_h", "weighted_sine", "quadratic_form", "regression_loss"])
@@ -379,9 +329,10 @@ def jacobian_value_first(submission, f, params, x, m):
     what = jacobian_what(f, x, m)
     report = run_jacobian(submission, f, params, x)
     result = (report["results"] or [{}])[0]
-    if report["raised"] or mismatch(result.get("output"), reference_jacobian(f, params, x, "cpu")) is not None:
-        fail(f"not checked yet: {what} must first return the right Jacobian "
-             "(see the check that compares jacobian with torch.autograd.functional.jacobian).")
+    problem = (report["raised"] or {}).get("message") or mismatch(result.get("output"),
+                                                                   reference_jacobian(f, params, x, "cpu"))
+    gate(problem, what, "return the right Jacobian",
+         "the check that compares jacobian with torch.autograd.functional.jacobian")
     return report
 
 
@@ -457,15 +408,9 @@ def test_jacobian_creates_no_tensor_on_another_device(submission, rng):
     jacobian_value_first(submission, f, params, x, m)
     report = run_jacobian(submission, f, params, x, device="meta")
     what = jacobian_what(f, x, m, "another device")
-    raised = report["raised"]
-    if raised and "meta" in raised["message"]:
-        fail(f"{what} mixes tensors of different devices: on a GPU it would fail with {raised['message']}\n"
-             "  Hint: create the result with torch.zeros(m, n, dtype=x.dtype, device=x.device) "
-             "(or torch.stack the rows), never on the default device.")
-    result = (report["results"] or [{}])[0]
-    if not raised and result.get("output_device") not in (None, "meta"):
-        fail(f"{what} returned a tensor on {result['output_device']} for x on another device.\n"
-             "  Hint: build the result from x's gradients, or pass device=x.device when creating it.")
+    expect_on_input_device(report["raised"], (report["results"] or [{}])[0].get("output_device"), what,
+                           hint="create the result with torch.zeros(m, n, dtype=x.dtype, device=x.device) "
+                                "(or torch.stack the rows), never on the default device.")
 
 
 @points(2, "jacobian")

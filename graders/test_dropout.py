@@ -36,8 +36,8 @@ import math
 import pytest
 import torch
 
-from graders.checks import source_scan
-from graders.checks import points, probe
+from graders.checks import (expect_no_forbidden_builtin, expect_on_input_device, expect_raises_like_pytorch,
+                            fail_if_raised, gate, points, probe, source_scan)
 from graders.checks.compare import expect_close, fail, mismatch
 from graders.probes import dropout as dropout_probes
 
@@ -96,8 +96,7 @@ def run_layer(submission, x, device, rng, *, p=None, modes=("train", "eval"), wa
 
 def output_of(call: dict, x: torch.Tensor, what: str) -> torch.Tensor:
     """The tensor a call returned, of the input's shape; fails the check otherwise."""
-    if call["raised"]:
-        fail(f"{what} raised {call['raised']['message']}")
+    fail_if_raised(call["raised"], what)
     output = call.get("output")
     if not isinstance(output, torch.Tensor):
         fail(f"{what} returned a {call['output_type']}; a torch.Tensor was expected")
@@ -166,11 +165,9 @@ def validity_problem(call, x, p, device, what, *, scaled=True) -> str | None:
 def require_valid(call, x, p, device, what, *, scaled=True):
     """Fail with 'not checked yet' unless the call is a valid dropout: a contract check is awarded
     only to a function that does dropout, never to one that returns its input."""
-    problem = validity_problem(call, x, p, device, what, scaled=scaled)
-    if problem:
-        needs = "zero about a fraction p of the elements" + (" and scale the others by 1 / (1 - p)" if scaled else "")
-        fail(f"not checked yet: {what} must first {needs} (see the checks of the fraction dropped and of "
-             f"the scaling). What went wrong: {problem.splitlines()[0]}")
+    needs = "zero about a fraction p of the elements" + (" and scale the others by 1 / (1 - p)" if scaled else "")
+    gate(validity_problem(call, x, p, device, what, scaled=scaled), what, needs,
+         "the checks of the fraction dropped and of the scaling")
 
 
 def require_dropout_works(submission, x, device, rng, p=0.5):
@@ -388,12 +385,7 @@ def test_dropout_rejects_p_outside_zero_one(submission, rng):
     for p in (-0.1, 1.5):
         kwargs = {"p": p}
         raised = run(submission, small, kwargs, "cpu", rng)[0]["raised"]
-        if not raised or "ValueError" not in raised["bases"]:
-            got = f"raised {raised['message']}" if raised else "returned without raising"
-            hint = ("\n  Hint: `assert` raises AssertionError (and is skipped under python -O); "
-                    "raise ValueError(...) explicitly." if raised and "AssertionError" in raised["bases"] else "")
-            fail(f"{signature(small, kwargs)} {got}; F.dropout raises ValueError for p outside [0, 1], "
-                 f"and so must yours.{hint}")
+        expect_raises_like_pytorch(raised, signature(small, kwargs), "F.dropout", "for p outside [0, 1]")
 
 
 @points(1, "dropout")
@@ -436,14 +428,9 @@ def test_dropout_draws_its_mask_on_the_input_device(submission, rng):
     kwargs = {"p": 0.5}
     what = signature(x, kwargs)
     call = run(submission, x, kwargs, "meta", rng)[0]
-    raised = call["raised"]
-    if raised and "device" in raised["message"] and "meta" in raised["message"]:
-        fail(f"{what} mixes tensors of different devices: on a GPU it would fail with {raised['message']}\n"
-             "  Hint: draw the mask on the input's device: torch.rand_like(input), or "
-             "torch.rand(input.shape, device=input.device).")
-    if not raised and call.get("output_device") not in (None, "meta"):
-        fail(f"{what} returned a tensor on {call['output_device']} for an input on another device. "
-             "Hint: draw the mask with device=input.device.")
+    expect_on_input_device(call["raised"], call.get("output_device"), what,
+                           hint="draw the mask on the input's device: torch.rand_like(input), or "
+                                "torch.rand(input.shape, device=input.device).")
 
 
 @points(1, "dropout")
@@ -455,9 +442,8 @@ def test_dropout_uses_no_forbidden_builtin(submission, rng):
     call = run(submission, x, kwargs, "cpu", rng, watch=FORBIDDEN)[0]
     require_valid(call, x, p, "cpu", what)
     used = set(call["calls"]) | set(source_scan.named_in_source(submission.sources, "dropout", FORBIDDEN))
-    if used:
-        fail(f"dropout relies on built-ins that this exercise asks you to write yourself: {', '.join(sorted(used))}. "
-             "Draw the mask with torch.rand_like or torch.bernoulli and apply it yourself.")
+    expect_no_forbidden_builtin("dropout", used, instead="draw the mask with torch.rand_like or torch.bernoulli and "
+                                                         "apply it yourself.")
 
 
 # ---------------------------------------------------------------- the Dropout layer
@@ -478,10 +464,8 @@ def layer_pass(report, mode, what):
 
 def require_layer_drops(report, x, p, device, what):
     passed = layer_pass(report, "train", what)
-    problem = validity_problem(passed, x, p, device, f"{what} in train mode")
-    if problem:
-        fail(f"not checked yet: in train mode {what} must first drop like dropout(input, {p}) (see the check "
-             f"of train mode). What went wrong: {problem.splitlines()[0]}")
+    gate(validity_problem(passed, x, p, device, f"{what} in train mode"), f"in train mode {what}",
+         f"drop like dropout(input, {p})", "the check of train mode")
     return passed
 
 
@@ -527,12 +511,10 @@ def test_dropout_module_rejects_p_outside_zero_one_when_built(submission, rng):
     require_layer_drops(run_layer(submission, x, "cpu", rng, p=p, modes=("train",)), x, p, "cpu", f"Dropout({p})")
     for bad in (-0.1, 1.5):
         report = run_layer(submission, None, "cpu", rng, p=bad, modes=())
-        raised = report["raised"]
-        if not raised or "ValueError" not in raised["bases"]:
-            got = f"raised {raised['message']}" if raised else "was built without complaint"
-            fail(f"Dropout({bad}) {got}; nn.Dropout raises ValueError in its constructor for p outside [0, 1], and "
-                 "so must yours.\n  Hint: check p in __init__: a layer built with a bad p should fail where it is "
-                 "built, not at its first forward pass.")
+        expect_raises_like_pytorch(report["raised"], f"Dropout({bad})", "nn.Dropout",
+                                   "in its constructor for p outside [0, 1]",
+                                   hint="check p in __init__: a layer built with a bad p should fail where it is "
+                                        "built, not at its first forward pass.")
 
 
 @points(1, "Dropout")
@@ -544,6 +526,4 @@ def test_dropout_module_uses_no_forbidden_builtin(submission, rng):
     passed = require_layer_drops(report, x, p, "cpu", what)
     used = set(report.get("construction_calls", [])) | set(passed["calls"])
     used |= set(source_scan.named_in_source(submission.sources, "Dropout", FORBIDDEN))
-    if used:
-        fail(f"Dropout relies on built-ins that this exercise asks you to write yourself: {', '.join(sorted(used))}. "
-             "Subclass nn.Module and call your own dropout in forward.")
+    expect_no_forbidden_builtin("Dropout", used, instead="subclass nn.Module and call your own dropout in forward.")

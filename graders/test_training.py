@@ -8,7 +8,7 @@ same initial weights and the same batches as the student's code, for train_epoch
 step sets the parameter to a value chosen here, so the validation loss of every epoch, and hence
 the epoch at which early stopping must fire and the weights it must restore, are known exactly.
 
-The capstone trains the learner's `build_model()` with the graders' own loop (probes_training.
+The capstone trains the learner's `build_model()` with the graders' own loop (graders/probes/training.
 reference_fit: AdamW, lr 0.01, weight decay 0.01, batches of 100, 60 epochs, best validation
 weights kept), not with the learner's `fit`, so that a bug in `fit` is charged to `fit` alone. The
 spirals are drawn here with a seed of the graders' (from --seed), never the learner's; the probe
@@ -28,8 +28,7 @@ import torch
 from torch import nn
 from torch.utils.data import random_split
 
-from graders.checks import source_scan
-from graders.checks import points, probe
+from graders.checks import (expect_no_forbidden_builtin, gate, points, probe, source_scan)
 from graders.checks.compare import expect_close, fail, mismatch
 from graders.probes.training import loader, make_model, weights_of
 from graders.probes import training as training_probes
@@ -111,10 +110,8 @@ def split_problem(parts, n, fractions) -> str | None:
 
 def valid_split(submission, n, fractions, seed, what):
     parts = parts_of(run_split(submission, [(n, fractions, seed)], what)[0], what)
-    problem = split_problem(parts, n, fractions)
-    if problem:
-        fail(f"not checked yet: {what} must first return a valid split (see the checks of the sizes and of "
-             f"disjoint, covering parts). What went wrong: {problem}.")
+    gate(split_problem(parts, n, fractions), what, "return a valid split",
+         "the checks of the sizes and of disjoint, covering parts")
 
 
 @pytest.mark.parametrize("case", list(SPLIT_CASES), ids=list(SPLIT_CASES))
@@ -192,14 +189,12 @@ def test_split_indices_uses_no_random_split(submission, rng):
     seed = seed_from(rng)
     what = f"split_indices({n}, {list(fractions)}, seed={seed})"
     entry = run_split(submission, [(n, fractions, seed)], what)[0]
-    problem = split_problem(parts_of(entry, what), n, fractions)
-    if problem:
-        fail(f"not checked yet: {what} must first return a valid split. What went wrong: {problem}.")
+    gate(split_problem(parts_of(entry, what), n, fractions), what, "return a valid split",
+         "the checks of the sizes and of disjoint, covering parts")
     used = ["random_split"] if entry["used_random_split"] else []
     used += source_scan.named_in_source(submission.sources, "split_indices", r"random_split")
-    if used:
-        fail("split_indices relies on random_split, the function this exercise asks you to write yourself. "
-             "Shuffle with torch.randperm and cut the permutation into pieces.")
+    expect_no_forbidden_builtin("split_indices", used,
+                                instead="shuffle with torch.randperm and cut the permutation into pieces.")
 
 
 # ---------------------------------------------------------------- train_epoch
@@ -265,9 +260,9 @@ def run_train_epoch(submission, task, device, dtype, *, start_training=False):
 def require_epoch_mean(report, task, device, dtype, what):
     losses, sizes, _ = reference_epoch(task, device, dtype)
     expected = sum(loss * size for loss, size in zip(losses, sizes)) / sum(sizes)
-    if not close(report["value"], expected, dtype, device):
-        fail(f"not checked yet: {what} must first return the mean loss per example (see the check of the value "
-             f"returned); it returned {report['value']!r} ({report['type']}), expected {expected:.6g}.")
+    gate(None if close(report["value"], expected, dtype, device) else
+         f"it returned {report['value']!r} ({report['type']}), expected {expected:.6g}",
+         what, "return the mean loss per example", "the check of the value returned")
 
 
 @points(2, "train_epoch")
@@ -391,10 +386,8 @@ def evaluation_problem(report, task, device, dtype) -> str | None:
 
 
 def require_evaluation(report, task, device, dtype, what):
-    problem = evaluation_problem(report, task, device, dtype)
-    if problem:
-        fail(f"not checked yet: {what} must first return the right loss and accuracy (see the check of the values); "
-             f"{problem}.")
+    gate(evaluation_problem(report, task, device, dtype), what, "return the right loss and accuracy",
+         "the check of the values")
 
 
 @points(3, "evaluate")

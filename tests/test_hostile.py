@@ -68,10 +68,11 @@ def test_hostile_submission_earns_only_what_it_earned_honestly(grade, path, tmp_
 def test_a_worker_runs_confined():
     from graders.engine.isolation import Isolated
     from graders.engine.proxy import Submission
+    from graders.probes import core
 
     worker = Isolated([], hide=[])
     try:
-        facts = Submission(worker).run("sandbox:explain")
+        facts = Submission(worker).run(core.explain_isolation)
     finally:
         worker.close()
     assert facts["pid"] == 1 and facts["uid"] in WORKER_UIDS

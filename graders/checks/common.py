@@ -17,7 +17,7 @@ from torch import Tensor, randn  # bound at import, before any submission is loa
 from torch.autograd import grad as autograd_grad
 
 from graders.checks import source_scan
-from graders.checks.compare import expect_close, fail, mismatch
+from graders.checks.compare import expect_close, fail, message, mismatch
 from graders.engine.faults import SubmissionFault
 from graders.engine.proxy import Submission
 from graders.probes import core
@@ -81,10 +81,56 @@ def missing_message(submission: Submission, function: str) -> str:
     return message
 
 
+# ---------------------------------------------------------------- the verdicts every grader shares
+
+def fail_if_raised(raised: dict | None, what: str, hint: str | None = None):
+    """A student's exception (as a probe reports it) fails the check, saying what raised what."""
+    if raised:
+        fail(message(f"{what} raised {raised['message']}", hint=hint))
+
+
+def gate(problem: str | None, what: str, needs: str, see: str):
+    """The one gate: a contract-rule, device or built-in check is awarded only to a function that
+    does its job, so while `problem` stands it fails as "not checked yet", saying why."""
+    if problem:
+        fail(message(f"not checked yet: {what} must first {needs} (see {see}).",
+                     details=f"What went wrong: {problem.splitlines()[0]}"))
+
+
+def expect_raises_like_pytorch(raised: dict | None, call_text: str, reference_name: str, rule: str, *,
+                               exception: str = "ValueError", hint: str | None = None):
+    """Fail unless the call raised `exception` (or a subclass), as `reference_name` does for `rule`."""
+    if raised and exception in raised["bases"]:
+        return
+    got = f"raised {raised['message']}" if raised else "returned without raising"
+    if hint is None and raised and "AssertionError" in raised["bases"]:
+        hint = "assert statements are removed when Python runs with -O; raise ValueError(...) explicitly."
+    fail(message(f"{call_text} {got}; {reference_name} raises {exception} {rule}, and so must yours.", hint=hint))
+
+
+def expect_on_input_device(raised: dict | None, output_device: str | None, what: str, hint: str):
+    """The device verdict, from a run on the `meta` device (which has no values): a tensor created on
+    the default device is caught mixing with the inputs, as it would be on a GPU. "Cannot copy out of
+    meta tensor" means a value was moved to the CPU (.cpu(), .item() into a new tensor): on a GPU,
+    a device mistake too."""
+    text = raised["message"] if raised else ""
+    if raised and "meta" in text and ("device" in text or "copy out" in text):
+        fail(message(f"{what} mixes tensors of different devices: on a GPU it would fail with {text}", hint=hint))
+    if not raised and output_device not in (None, "meta"):
+        fail(message(f"{what} returned a tensor on {output_device} for inputs on another device.", hint=hint))
+
+
+def expect_no_forbidden_builtin(function: str, used, *, instead: str):
+    """Fail when either witness saw a forbidden built-in: the worker's record of what ran, or the
+    judge's scan of the source (`used` holds both)."""
+    if used:
+        fail(message(f"{function} relies on built-ins that this exercise asks you to write yourself: "
+                     f"{', '.join(sorted(set(used)))}.", hint=instead))
+
+
 def output_of(report: dict, what: str, hint: str | None = None) -> torch.Tensor:
     """The tensor the function returned; fails the check if it raised or returned something else."""
-    if report["raised"]:
-        fail(f"{what} raised {report['raised']['message']}" + (f"\n  Hint: {hint}" if hint else ""))
+    fail_if_raised(report["raised"], what, hint)
     output = report.get("output")
     if report["output_type"] != "torch.Tensor" and not isinstance(output, Tensor):
         fail(f"{what} returned a {report['output_type']}; a torch.Tensor was expected")
@@ -158,9 +204,8 @@ def check_value_then(submission, spec: Function, case: Case, device: str = "cpu"
     what = f"{case.signature(spec.name)} on {device}"
     report = call(submission, spec.name, case, device=device, **options)
     output = output_of(report, what)
-    if mismatch(output, spec.expected(case, device), device) is not None:
-        fail(f"not checked yet: {what} must first return the right value "
-             f"(see the check that compares {spec.name} with {spec.reference_name}).")
+    gate(mismatch(output, spec.expected(case, device), device), what, "return the right value",
+         f"the check that compares {spec.name} with {spec.reference_name}")
     return report
 
 
@@ -181,11 +226,8 @@ def check_plain_tensor_like_input(submission, spec: Function, case: Case, device
 def check_rejects_unknown_reduction(submission, spec: Function, case: Case):
     check_value_then(submission, spec, case)
     bad = Case(case.args, {**case.kwargs, "reduction": "avg"})
-    raised = call(submission, spec.name, bad)["raised"]
-    if not raised or "ValueError" not in raised["bases"]:
-        got = f"raised {raised['message']}" if raised else "returned without raising"
-        fail(f"{bad.signature(spec.name)} {got}; {spec.reference_name} raises ValueError for an unknown "
-             "reduction, and so must yours (valid values: 'mean', 'sum', 'none').")
+    expect_raises_like_pytorch(call(submission, spec.name, bad)["raised"], bad.signature(spec.name),
+                               spec.reference_name, "for an unknown reduction (valid values: 'mean', 'sum', 'none')")
 
 
 def check_inputs_unmodified(submission, spec: Function, case: Case):
@@ -200,9 +242,7 @@ def check_inputs_unmodified(submission, spec: Function, case: Case):
 def check_no_forbidden_builtin(submission, spec: Function, case: Case):
     report = check_value_then(submission, spec, case, watch=spec.forbidden)
     used = set(report["calls"]) | set(source_scan.named_in_source(submission.sources, spec.name, spec.forbidden))
-    if used:
-        fail(f"{spec.name} relies on built-ins that this exercise asks you to write yourself: "
-             f"{', '.join(sorted(used))}. Implement it from elementary tensor operations.")
+    expect_no_forbidden_builtin(spec.name, used, instead="implement it from elementary tensor operations.")
 
 
 def check_stays_on_input_device(submission, spec: Function, case: Case):
@@ -211,16 +251,9 @@ def check_stays_on_input_device(submission, spec: Function, case: Case):
     check_value_then(submission, spec, case)
     what = case.signature(spec.name)
     report = call(submission, spec.name, case, device="meta")
-    raised = report["raised"]
-    # "Cannot copy out of meta tensor": the function moved a value to the CPU (.cpu(), or writing it
-    # into a tensor created there), which on a GPU is a device mistake too.
-    if raised and "meta" in raised["message"] and ("device" in raised["message"] or "copy out" in raised["message"]):
-        fail(f"{what} mixes tensors of different devices: on a GPU it would fail with "
-             f"{raised['message']}\n  Hint: create new tensors with device=input.device "
-             "(or use torch.zeros_like / new_zeros), never on the default device.")
-    if not raised and report.get("output_device") not in (None, "meta"):
-        fail(f"{what} returned a tensor on {report['output_device']} for inputs on another device. "
-             "Hint: build the result from the inputs, or pass device=input.device when creating tensors.")
+    expect_on_input_device(report["raised"], report.get("output_device"), what,
+                           hint="create new tensors with device=input.device (or use torch.zeros_like / "
+                                "new_zeros), never on the default device.")
 
 
 def _evaluate(mistakes, case, device):

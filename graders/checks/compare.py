@@ -62,18 +62,32 @@ def mismatch(actual, expected: torch.Tensor, device: str = "cpu") -> str | None:
     return None
 
 
+_NOTHING = object()
+
+
+def message(what: str, *, expected=_NOTHING, got=_NOTHING, details: str | None = None,
+            hint: str | None = None) -> str:
+    """Every failure message, in one shape: what was checked and what went wrong, then expected
+    against got, where and by how much (`details`), and a hint."""
+    lines = [what]
+    if expected is not _NOTHING:
+        lines.append(f"  Expected: {_show(expected)}")
+    if got is not _NOTHING:
+        lines.append(f"  Got:      {_show(got)}")
+    lines += [f"  {line}" for line in (details or "").splitlines()]
+    if hint:
+        lines.append(f"  Hint: {hint}")
+    return "\n".join(lines)
+
+
 def expect_close(actual, expected: torch.Tensor, *, what: str, device: str = "cpu",
                  mistakes: dict[str, torch.Tensor] | None = None, hint: str | None = None):
     """Fail unless `actual` equals `expected`; name a known mistake when `actual` equals one."""
     problem = mismatch(actual, expected, device)
     if problem is None:
         return
-    message = [what, f"  Expected: {_show(expected)}", f"  Got:      {_show(actual)}"]
-    message += [f"  {line}" for line in problem.splitlines()]
     diagnosis = known_mistake(actual, device, mistakes or {}) or hint or symptom(actual, expected)
-    if diagnosis:
-        message.append(f"  Hint: {diagnosis}")
-    fail("\n".join(message))
+    fail(message(what, expected=expected, got=actual, details=problem, hint=diagnosis))
 
 
 def known_mistake(actual, device, mistakes) -> str | None:

@@ -13,8 +13,9 @@ import math
 import torch
 
 from graders.checks import source_scan
-from graders.checks.common import probe
-from graders.checks.compare import fail, mismatch
+from graders.checks.common import (expect_no_forbidden_builtin, expect_on_input_device, expect_raises_like_pytorch,
+                                   gate, probe)
+from graders.checks.compare import fail, message, mismatch
 from graders.probes import optim as optim_probes
 from graders.probes.optim import linear_trajectory, model_trajectory
 
@@ -30,14 +31,6 @@ FORBIDDEN_SOURCE = r"^optim$|^(SGD|Adam|AdamW|Optimizer)$|^_fused_(adam|sgd)"
 
 def seed_from(rng) -> int:
     return int(torch.randint(2**31 - 1, (1,), generator=rng))
-
-
-def show(value) -> str:
-    if isinstance(value, torch.Tensor):
-        flat = value.detach().cpu().reshape(-1)
-        text = " ".join(repr(flat[:6] if flat.numel() > 6 else value.detach().cpu()).split())
-        return text + (f" ... ({value.numel()} values, shape {tuple(value.shape)})" if value.numel() > 6 else "")
-    return repr(value)[:200]
 
 
 def flat(values) -> torch.Tensor:
@@ -70,12 +63,7 @@ def matching_mistake(got, mistakes, device: str, dtype) -> str | None:
 
 
 def fail_values(what: str, expected, got, device: str, *, hint: str | None = None):
-    problem = mismatch(got, expected, device) or ""
-    lines = [what, f"  Expected: {show(expected)}", f"  Got:      {show(got)}"]
-    lines += [f"  {line}" for line in problem.splitlines()]
-    if hint:
-        lines.append(f"  Hint: {hint}")
-    fail("\n".join(lines))
+    fail(message(what, expected=expected, got=got, details=mismatch(got, expected, device), hint=hint))
 
 
 def raised_hint(raised: dict) -> str:
@@ -138,9 +126,8 @@ def expect_model_run(got: dict, expected: dict, *, what: str, reference: str, de
 
 def expect_no_torch_optim(submission, report: dict, name: str):
     used = set(report.get("calls", [])) | set(source_scan.named_in_source(submission.sources, name, FORBIDDEN_SOURCE))
-    if used:
-        fail(f"{name} relies on torch.optim, which this exercise asks you to write without: "
-             f"{', '.join(sorted(used))}. Update the tensors yourself, from elementary tensor operations.")
+    expect_no_forbidden_builtin(name, used, instead="torch.optim is what this exercise asks you to write without: "
+                                                    "update the tensors yourself, from elementary tensor operations.")
 
 
 class Sketch:
@@ -333,10 +320,10 @@ def first_steps_right(submission, cls, reference, kwargs, rng, reference_name):
     problem = linear(rng, 3, [1, 2, 3])
     report, what = run_optimizer(submission, cls, kwargs, problem, torch.float64, "cpu")
     expected = linear_trajectory(lambda params: reference(params, **kwargs), problem, torch.float64, "cpu")
-    for got_params, want_params in zip(report["snapshots"], expected):
-        if any(mismatch(a, b) is not None for a, b in zip(got_params, want_params)):
-            fail(f"not checked yet: {what} must first take its first three steps as {reference_name} does "
-                 "(see the check that compares them step by step).")
+    for step, (got_params, want_params) in enumerate(zip(report["snapshots"], expected), start=1):
+        problem = next(filter(None, (mismatch(a, b) for a, b in zip(got_params, want_params))), None)
+        gate(problem and f"step {step}: {problem}", what, f"take its first three steps as {reference_name} does",
+             "the check that compares them step by step")
 
 
 def check_zero_grad(submission, cls, reference, kwargs, rng, reference_name):
@@ -356,11 +343,9 @@ def check_rejects(submission, cls, reference, cases, rng, reference_name):
                    cases=cases)
     for kwargs, raised in zip(cases, report["outcomes"]):
         shown = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
-        if not raised or "ValueError" not in raised["bases"]:
-            got = f"raised {raised['message']}" if raised else "returned without raising"
-            fail(f"{cls}(params, {shown}) {got}; {reference_name} raises ValueError for it, and so must yours "
-                 "(lr >= 0, 0 <= beta < 1 for both betas, eps >= 0"
-                 + (", weight_decay >= 0)." if cls == "AdamW" else ")."))
+        expect_raises_like_pytorch(raised, f"{cls}(params, {shown})", reference_name,
+                                   "for it (lr >= 0, 0 <= beta < 1 for both betas, eps >= 0"
+                                   + (", weight_decay >= 0)" if cls == "AdamW" else ")"))
 
 
 def check_device(submission, cls, reference, kwargs, rng, reference_name):
@@ -369,11 +354,9 @@ def check_device(submission, cls, reference, kwargs, rng, reference_name):
     what = f"{cls}(params) stepping parameters that live on another device (meta)"
     report = probe(submission, optim_probes.optimizer_linear, what=what, cls=cls, kwargs=kwargs, problem=problem,
                    dtype="torch.float32", device="meta")
-    raised = report.get("raised")
-    if raised and "device" in raised["message"]:
-        fail(f"{what} mixes tensors of different devices: on a GPU it would fail with {raised['message']}\n"
-             "  Hint: create the state with torch.zeros_like(p) (or p.new_zeros(...)), never torch.zeros(p.shape), "
-             "which lands on the default device.")
+    expect_on_input_device(report.get("raised"), None, what,
+                           hint="create the state with torch.zeros_like(p) (or p.new_zeros(...)), never "
+                                "torch.zeros(p.shape), which lands on the default device.")
     expect_no_exception(report, what)
     if report["devices"] != ["meta"]:
         fail(f"{what} moved the parameters to {report['devices']}; they must stay where they are.")

@@ -1,5 +1,5 @@
 """Trusted probe routines for the `autograd` assignment: grad, jacobian (and mlp_forward, which
-needs nothing beyond `probes:call`).
+needs nothing beyond `core.call`).
 
 `grad(f, x)` and `jacobian(f, x)` take a function `f` that the judge chooses. A callable cannot
 cross to the student's side as plain data, so the judge names one of the trusted functions
@@ -8,22 +8,17 @@ the judge builds the very same `f` on its side for the reference.
 
 Forbidden built-ins (`torch.autograd.grad`, `torch.autograd.functional`, `torch.func`) do their
 work in Python frames and in functorch's C entry points, not through ATen operators that a
-dispatch mode could tell apart from `.backward()`; `recording_python_calls` therefore records the
+dispatch mode could tell apart from `.backward()`; `recorder.recording_library_calls` therefore records the
 library functions entered, by module and name, however the student reached them.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import re
-import sys
 
 import torch
 
-from graders.probes import core
+from graders.probes import core, recorder
 
-_LIBRARY_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(torch.__file__)))
 
 
 # ---------------------------------------------------------------- the functions the judge may choose
@@ -115,44 +110,6 @@ def build_function(name: str, params: dict, device, dtype):
 
 # ---------------------------------------------------------------- recording library calls
 
-@contextlib.contextmanager
-def recording_python_calls():
-    """Collect `module:function` for every function of torch (or functorch) entered inside the
-    block: Python functions, and functions of compiled modules. Code that runs while a module is
-    being imported (a lazy import the first time some operation runs) is left out."""
-    names: set[str] = set()
-    importing = [0]
-
-    def profile(frame, event, arg):
-        code = frame.f_code
-        if code.co_name == "_find_and_load" and code.co_filename.startswith("<frozen importlib"):
-            importing[0] += 1 if event == "call" else -1 if event == "return" else 0
-        elif importing[0] > 0:
-            return
-        elif event == "call" and code.co_filename.startswith(_LIBRARY_ROOT):
-            module = os.path.relpath(code.co_filename, _LIBRARY_ROOT).removesuffix(".py")
-            module = module.replace(os.sep, ".").removesuffix(".__init__")
-            if module.startswith(("torch", "functorch")):
-                names.add(f"{module}:{getattr(code, 'co_qualname', code.co_name)}")
-        elif event == "c_call":
-            module = getattr(arg, "__module__", None)
-            if isinstance(module, str) and module.startswith(("torch", "functorch")):
-                names.add(f"{module}:{getattr(arg, '__name__', '?')}")
-
-    previous = sys.getprofile()
-    sys.setprofile(profile)
-    try:
-        yield names
-    finally:
-        sys.setprofile(previous)
-
-
-def forbidden_calls(names, pattern: str) -> list[str]:
-    """The recorded calls that match `pattern`, shown as dotted names."""
-    regex = re.compile(pattern)
-    return sorted({name.replace(":", ".") for name in names if regex.search(name)})
-
-
 # ---------------------------------------------------------------- probes
 
 def _snapshot(output):
@@ -181,14 +138,14 @@ def differentiate(namespace, function, f, params, x, *, device="cpu", requires_g
     report = {"missing": None, "raised": None, "calls": [], "results": []}
     for _ in range(calls):
         try:
-            with recording_python_calls() as names:
+            with recorder.recording_library_calls() as names:
                 output = target(fn, point)
         except Exception as error:  # noqa: BLE001 - the student's exception is part of the report
             report["raised"] = core.exception_report(error)
             break
         finally:
             if watch:
-                report["calls"] = sorted(set(report["calls"]) | set(forbidden_calls(names, watch)))
+                report["calls"] = sorted(set(report["calls"]) | set(recorder.library_matching(names, watch)))
         report["results"].append(_snapshot(output))
     report["x_after"] = point.detach().clone() if readable else None
     report["x_requires_grad"] = bool(point.requires_grad)

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
-import sys
 import warnings
 
 import torch
@@ -34,7 +32,6 @@ from graders.probes import core
 _mse_loss = torch.nn.functional.mse_loss
 _skip_init = torch.nn.utils.skip_init
 _Linear, _Tanh, _Sequential = nn.Linear, nn.Tanh, nn.Sequential
-_OPTIM_DIR = os.path.dirname(torch.optim.__file__) + os.sep
 
 DTYPES = {"torch.float32": torch.float32, "torch.float64": torch.float64}
 # Fused and multi-tensor optimizer kernels reached without torch.optim's Python code.
@@ -151,22 +148,13 @@ class FunctionAsOptimizer:
 @contextlib.contextmanager
 def recording_optim_calls():
     """Names of the Python functions of torch.optim that run inside the block, however they were
-    reached (an import, getattr, an alias, a base class), and of the fused optimizer kernels."""
+    reached (an import, getattr, an alias, a base class), and of the fused optimizer kernels; filled
+    in when the block ends."""
     seen: set[str] = set()
-    previous = sys.getprofile()
-
-    def hook(frame, event, arg):
-        if event == "call" and frame.f_code.co_filename.startswith(_OPTIM_DIR):
-            code = frame.f_code
-            seen.add(f"torch.optim: {getattr(code, 'co_qualname', code.co_name)}")
-
-    sys.setprofile(hook)
-    try:
-        with recorder.recording_calls() as names:
-            yield seen
-    finally:
-        sys.setprofile(previous)
-        seen.update(recorder.matching(names, OPTIMIZER_KERNELS))
+    with recorder.recording_library_calls() as library, recorder.recording_calls() as names:
+        yield seen
+    seen.update(f"torch.optim: {name.partition(':')[2]}" for name in library if name.startswith("torch.optim"))
+    seen.update(recorder.matching(names, OPTIMIZER_KERNELS))
 
 
 @contextlib.contextmanager

@@ -12,17 +12,17 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-import sys
 import time
 
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
-from torch.utils.data import random_split as _random_split
 
+from graders.probes import recorder
 from graders.probes.core import exception_report, missing
 
-RANDOM_SPLIT_CODE = _random_split.__code__
+# What the library-call recorder names random_split when it runs, however the student reached it.
+RANDOM_SPLIT = "torch.utils.data.dataset:random_split"
 
 
 # ---------------------------------------------------------------- models the judge and the probes share
@@ -88,26 +88,6 @@ def weights_of(model) -> dict:
 
 # ---------------------------------------------------------------- split_indices
 
-class _Watching:
-    """Notes, through the profiler hook, whether random_split's code runs: a run-time witness that
-    holds however the student reached it (import alias, getattr, a module attribute)."""
-
-    def __init__(self, code):
-        self.code, self.seen, self.previous = code, False, None
-
-    def _hook(self, frame, event, arg):
-        if event == "call" and frame.f_code is self.code:
-            self.seen = True
-
-    def __enter__(self):
-        self.previous = sys.getprofile()
-        sys.setprofile(self._hook)
-        return self
-
-    def __exit__(self, *exc):
-        sys.setprofile(self.previous)
-
-
 def _indices(part):
     if isinstance(part, torch.Tensor):
         if part.dim() != 1 or part.is_floating_point() or part.dtype == torch.bool:
@@ -128,9 +108,9 @@ def split(namespace, calls, *, shuffle_global_rng=True):
             torch.rand(7)
         entry = {"raised": None, "parts": None, "problem": None, "used_random_split": False}
         try:
-            with _Watching(RANDOM_SPLIT_CODE) as watch:
+            with recorder.recording_library_calls() as library:
                 returned = namespace["split_indices"](n, list(fractions), seed)
-            entry["used_random_split"] = watch.seen
+            entry["used_random_split"] = RANDOM_SPLIT in library
         except Exception as error:  # noqa: BLE001
             entry["raised"] = exception_report(error)
             results.append(entry)
