@@ -1,10 +1,10 @@
 """`nngrade grade`: a whole class, graded in parallel, isolated, resumable.
 
-Judge processes (one per `--workers`) each import torch once and start their own zygote; every
-submission then gets a fresh confined worker forked from it, as in `nngrade check`. The parent
-only collects finished reports (from its own judge processes, never from student code), writes
-each student's results.json atomically as soon as it arrives, and at the end the CSV and, on
-request, the nbgrader gradebook.
+Start-up is paid once per batch: this process imports torch and the graders and starts one zygote,
+then forks the judge processes (one per `--workers`), which share that zygote; every submission gets
+a fresh confined worker forked from it, as in `nngrade check`. The parent only collects finished
+reports (from its own judge processes, never from student code), writes each student's results.json
+atomically as soon as it arrives, and at the end the CSV and, on request, the nbgrader gradebook.
 """
 
 from __future__ import annotations
@@ -73,14 +73,20 @@ def grade_one(student: str, folder: Path, assignment: str, seed: int, device: st
     return report
 
 
-def _warm_judge():
-    """Start a judge process: import torch and the graders, start its zygote, before any grading."""
+def _warm_up(assignment: str):
+    """Pay the start-up once per batch, in this process, before the judges are forked from it: start
+    the zygote (which imports torch in a process of its own, meanwhile), import torch, pytest and the
+    assignment's graders. No torch operation runs here: forking after one could hang the judges."""
+    import importlib
+
     from graders.engine.isolation import Zygote
 
     Zygote.shared()
     import torch  # noqa: F401
 
     import graders.plugin  # noqa: F401
+
+    importlib.import_module(f"graders.test_{assignment}")
 
 
 class Progress:
@@ -139,8 +145,10 @@ def grade_batch(submitted: Path, assignment: str, out: Path, *, workers: int = 0
                      "(use --force to regrade)\n")
     progress = Progress(len(pending), stream)
     workers = max(1, min(workers or os.cpu_count() or 1, len(pending) or 1))
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_warm_judge) as pool:
+    if pending:
+        _warm_up(assignment)
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
         futures = {pool.submit(grade_one, student, folder, assignment, seed, device, hide): student
                    for student, folder in pending}
         for future in concurrent.futures.as_completed(futures):

@@ -36,7 +36,8 @@ def private_paths() -> list[Path]:
 
 
 class Zygote:
-    """A fresh interpreter that has imported torch and forks workers on request; one per judge process."""
+    """A fresh interpreter that has imported torch and forks workers on request: one per grading run,
+    shared by the judge processes that `nngrade grade` forks from the process that started it."""
 
     _shared: Zygote | None = None
     _lock = threading.Lock()
@@ -44,7 +45,10 @@ class Zygote:
     @classmethod
     def shared(cls) -> Zygote:
         with cls._lock:
-            if cls._shared is None or cls._shared.process.poll() is not None:
+            inherited = cls._shared is not None and cls._shared.owner != os.getpid()
+            # A judge forked from the owner uses the owner's zygote (one message on the control socket
+            # is one request, whoever sends it); only the owner, its parent, can tell whether it ended.
+            if not inherited and (cls._shared is None or cls._shared.process.poll() is not None):
                 cls._shared = cls()
             return cls._shared
 
@@ -58,12 +62,15 @@ class Zygote:
                                         pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL,
                                         start_new_session=True)
         theirs.close()
+        self.owner = os.getpid()
         self.lock = threading.Lock()
         atexit.register(self.stop)
 
     def stop(self):
         """Close the control socket (the zygote then returns) and wait for the zygote to end; one
         still importing torch (a run that ended early) is killed: it holds nothing worth waiting for."""
+        if self.owner != os.getpid():
+            return
         self.control.close()
         try:
             self.process.wait(timeout=0.5)
