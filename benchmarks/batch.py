@@ -1,11 +1,14 @@
 """`nngrade grade` against `nbgrader autograde` on the same class, in one run.
 
-Builds a temporary course with N submissions of the `losses` notebook (a mix of correct, partly
-wrong, stub and hostile), runs the real `nbgrader autograde` on all of them and `nngrade grade` on the
-same submitted/ tree, and prints both times, the ratio, and whether every student's score per
-function agrees.
+Builds a temporary course with N submissions of the `losses` notebook (a third correct, a third the
+untouched release, a third with one function left unsolved), grades them with nbgrader as nbgrader
+runs alone (each notebook executed in a kernel), with `nbgrader autograde` under the shipped
+nbgrader_config.py (the isolated engine in nbgrader's process), and with `nngrade grade`; prints the
+times, the ratios, and whether every student's score per function agrees. Then it grades a class of
+`--large` the same way with `nngrade grade` and prints the ratio against nbgrader's time per student
+measured above (a kernel per notebook: its time grows with the class, one notebook at a time).
 
-    python benchmarks/batch.py [--students 12] [--workers 2]
+    python benchmarks/batch.py [--students 30] [--large 200] [--workers 0]
 """
 
 import argparse
@@ -21,28 +24,37 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "losses"
-MISTAKES = {
-    "correct": None,
-    "sum_not_mean": ("mse_loss", 'def mse_loss(input, target, reduction="mean"):\n'
-                                 '    return apply_reduction((input - target) ** 2, "sum")'),
-    "naive_logsumexp": ("logsumexp", "def logsumexp(input, dim):\n    return torch.log(torch.exp(input).sum(dim=dim))"),
-    "stub": "stub",
-    "exits": ("cross_entropy", 'def cross_entropy(input, target, reduction="mean"):\n    import os\n    os._exit(0)'),
-}
+# The function left unsolved in the third kind of submission, in turn.
+UNSOLVED = ["mse_loss", "logsumexp", "cross_entropy", "binary_cross_entropy_with_logits"]
+STUB = "# Write your implementation here, in place of the line below.\nraise NotImplementedError()"
 
 
-def student_notebook(kind) -> nbformat.NotebookNode:
-    if kind == "stub":
+def student_notebook(number: int) -> nbformat.NotebookNode:
+    """Student `number`: correct, the release, or correct but for one function, in turn."""
+    if number % 3 == 1:
         return nbformat.read(ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
     notebook = nbformat.read(ROOT / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    unsolved = UNSOLVED[number // 3 % len(UNSOLVED)] if number % 3 == 2 else None
+    release = nbformat.read(ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    stubs = {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in release.cells
+             if cell.metadata.get("nbgrader", {}).get("solution")}
     for cell in notebook.cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "code" and meta.get("solution"):
+            if unsolved and f"def {unsolved}(" in cell.source and STUB in stubs[meta["grade_id"]]:
+                cell.source = stubs[meta["grade_id"]]
             cell.source = "\n".join(line for line in cell.source.splitlines()
                                     if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
-            if kind is not None and f"def {kind[0]}(" in cell.source:
-                cell.source += "\n\n\n" + kind[1] + "\n"
     return notebook
+
+
+# nbgrader as it runs alone: the shipped configuration with nbgrader's own autograde steps (Execute runs
+# each notebook in a kernel, where the test cells' practice `grade` scores it).
+KERNEL_CONFIG = """
+exec(open("shipped_config.py").read())
+from nbgrader.converters.autograde import Autograde as _Autograde
+c.Autograde.autograde_preprocessors = list(_Autograde.class_traits()["autograde_preprocessors"].default())
+"""
 
 
 def run(command, cwd, must_succeed=True):
@@ -53,51 +65,74 @@ def run(command, cwd, must_succeed=True):
     return time.perf_counter() - started
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--students", type=int, default=12)
-    parser.add_argument("--workers", type=int, default=0)
-    options = parser.parse_args()
+def make_course(students: int) -> tuple[Path, str]:
     course = Path(tempfile.mkdtemp(prefix="nngrade-bench-"))
     shutil.copytree(ROOT / "exercises", course / "exercises")
     shutil.copy(ROOT / "nbgrader_config.py", course)
+    shutil.copy(ROOT / "nbgrader_config.py", course / "shipped_config.py")
     db = f"sqlite:///{course}/gradebook.db"
     run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force",
          f"--CourseDirectory.db_url={db}"], course)
-    kinds = list(MISTAKES)
-    for number in range(options.students):
+    for number in range(students):
         folder = course / "submitted" / f"student{number:03d}" / ASSIGNMENT
         folder.mkdir(parents=True)
-        nbformat.write(student_notebook(MISTAKES[kinds[number % len(kinds)]]), folder / f"{ASSIGNMENT}.ipynb")
-    # nbgrader exits non-zero when any notebook kills its kernel; it still grades the others.
-    nbgrader_seconds = run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--force",
-                            f"--CourseDirectory.db_url={db}"], course, must_succeed=False)
-    nngrade_seconds = run([sys.executable, "-m", "graders.cli", "grade", course / "submitted", "--assignment",
-                           ASSIGNMENT, "--out", course / "graded", "--workers", str(options.workers), "--force"],
-                          ROOT)
+        nbformat.write(student_notebook(number), folder / f"{ASSIGNMENT}.ipynb")
+    return course, db
+
+
+def disagreements(course: Path, db: str) -> list[str]:
     from nbgrader.api import Gradebook
 
-    disagreements, ungraded = [], []
+    found = []
     with Gradebook(db) as book:
         for report_path in sorted((course / "graded").glob("*.json")):
             report = json.loads(report_path.read_text())
-            if not (course / "autograded" / report_path.stem / ASSIGNMENT).is_dir():
-                ungraded.append(f"{report_path.stem} (nngrade: {report['score']:g})")
-                continue
             for function, scores in report["extra_data"]["functions"].items():
                 theirs = book.find_grade(f"grade_{function}", ASSIGNMENT, ASSIGNMENT, report_path.stem).score
                 if abs(theirs - scores["score"]) > 1e-6:
-                    disagreements.append(f"{report_path.stem} {function}: nbgrader {theirs}, nngrade {scores['score']}")
-    print(f"{options.students} submissions ({', '.join(kinds)}, in turn)")
-    print(f"nbgrader autograde   {nbgrader_seconds:7.1f} s   {nbgrader_seconds / options.students:5.2f} s each")
-    print(f"nngrade grade        {nngrade_seconds:7.1f} s   {nngrade_seconds / options.students:5.2f} s each")
-    print(f"speed-up             {nbgrader_seconds / nngrade_seconds:7.1f} x")
-    if ungraded:
-        print(f"nbgrader gave up on {len(ungraded)} (the kernel died; it keeps zeros): {', '.join(ungraded)}")
-    print("scores agree on every student and function nbgrader graded" if not disagreements else
-          "DISAGREEMENTS:\n  " + "\n  ".join(disagreements))
+                    found.append(f"{report_path.stem} {function}: nbgrader {theirs}, nngrade {scores['score']}")
+    return found
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--large", type=int, default=200, help="the class size of the second, nngrade-only run")
+    parser.add_argument("--workers", type=int, default=0)
+    options = parser.parse_args()
+    course, db = make_course(options.students)
+    autograde = [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--force", f"--CourseDirectory.db_url={db}"]
+    grade = [sys.executable, "-m", "graders.cli", "grade", course / "submitted", "--assignment", ASSIGNMENT,
+             "--out", course / "graded", "--workers", str(options.workers), "--force"]
+    (course / "nbgrader_config.py").write_text(KERNEL_CONFIG)
+    # nbgrader exits non-zero when a notebook's kernel dies; it still grades the others.
+    kernel_seconds = run(autograde, course, must_succeed=False)
+    nngrade_seconds = run(grade, ROOT)
+    kernel_disagreements = disagreements(course, db)
+    shutil.copy(course / "shipped_config.py", course / "nbgrader_config.py")
+    isolated_seconds = run(autograde, course)
+    isolated_disagreements = disagreements(course, db)
     shutil.rmtree(course, ignore_errors=True)
-    return 1 if disagreements else 0
+
+    large, _ = make_course(options.large)
+    large_seconds = run([sys.executable, "-m", "graders.cli", "grade", large / "submitted", "--assignment",
+                         ASSIGNMENT, "--out", large / "graded", "--workers", str(options.workers)], ROOT)
+    shutil.rmtree(large, ignore_errors=True)
+    estimated = kernel_seconds / options.students * options.large
+
+    n = options.students
+    print(f"{n} submissions of {ASSIGNMENT}: a third correct, a third the release, a third with one function unsolved")
+    print(f"nbgrader autograde (kernels)        {kernel_seconds:7.1f} s   {kernel_seconds / n:5.2f} s each")
+    print(f"nbgrader autograde (nngrade config) {isolated_seconds:7.1f} s   {isolated_seconds / n:5.2f} s each")
+    print(f"nngrade grade                       {nngrade_seconds:7.1f} s   {nngrade_seconds / n:5.2f} s each")
+    print(f"speed-up over nbgrader alone        {kernel_seconds / nngrade_seconds:7.1f} x   (goal: 20x)")
+    print(f"{options.large} submissions: nngrade grade {large_seconds:.1f} s; nbgrader alone at "
+          f"{kernel_seconds / n:.2f} s each would take {estimated:.0f} s: "
+          f"{estimated / large_seconds:.1f} x   (goal: 40x)")
+    problems = kernel_disagreements + isolated_disagreements
+    print("scores agree on every student and function, on all three paths" if not problems else
+          "DISAGREEMENTS:\n  " + "\n  ".join(problems))
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
