@@ -4,10 +4,12 @@ release."""
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 GRADERS_DIR = Path(__file__).resolve().parent
@@ -22,6 +24,19 @@ def grader_file(assignment: str) -> Path:
     return GRADERS_DIR / f"test_{assignment}.py"
 
 
+def graded_functions() -> dict[str, set[str]]:
+    """assignment -> the functions its graders grade, read from the source of their `points` markers
+    (`@points(2, "mse_loss")`) without importing the graders (and torch)."""
+    found: dict[str, set[str]] = {}
+    for assignment in assignments():
+        names = found.setdefault(assignment, set())
+        for node in ast.walk(ast.parse(grader_file(assignment).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "points":
+                named = node.args[1:2] + [keyword.value for keyword in node.keywords if keyword.arg == "function"]
+                names |= {value.value for value in named if isinstance(value, ast.Constant)}
+    return found
+
+
 def run_pytest(args: list[str], board, extra_plugins=()) -> int:
     """Run the graders with nngrade's scoreboard, keeping pytest's own report off the screen."""
     import pytest
@@ -33,14 +48,16 @@ def run_pytest(args: list[str], board, extra_plugins=()) -> int:
 
 
 def grade(submission, assignment: str, *, device: str = "all", seed: int = 0, isolation: str = "process",
-          call_timeout: float | None = None, load_timeout: float | None = None, hide=()):
-    """Run `assignment`'s graders on `submission` (a path) and return the filled Scoreboard."""
+          call_timeout: float | None = None, load_timeout: float | None = None, hide=(), function: str | None = None):
+    """Run `assignment`'s graders (those of `function` alone, when given) on `submission` (a path) and
+    return the filled Scoreboard."""
     from graders.report import Scoreboard
 
     board = Scoreboard()
     options = ["--isolation", isolation]
     options += ["--call-timeout", str(call_timeout)] if call_timeout else []
     options += ["--load-timeout", str(load_timeout)] if load_timeout else []
+    options += ["--function", function] if function else []
     for path in hide:
         options += ["--hide", str(path)]
     code = run_pytest([str(grader_file(assignment)), "--submission", str(submission),
@@ -84,28 +101,36 @@ def command_check(options) -> int:
         return explain_isolation()
     if absent_device(options.device):
         return usage_error(absent_device(options.device))
+    if not Path(options.submission).exists():
+        return usage_error(f"{options.submission} does not exist")
 
-    known = assignments()
-    assignment = options.assignment or loader.infer_assignment(options.submission, known)
+    functions = graded_functions()
+    assignment = options.assignment or loader.infer_assignment(options.submission, functions)
     if assignment is None:
         return usage_error(f"cannot tell which assignment {options.submission} is for; "
-                           f"pass --assignment (one of: {', '.join(known)})")
-    if assignment not in known:
-        return usage_error(f"unknown assignment {assignment!r} (known: {', '.join(known)})")
+                           f"pass --assignment (one of: {', '.join(functions)})")
+    if assignment not in functions:
+        return usage_error(f"unknown assignment {assignment!r} (known: {', '.join(functions)})")
+    if options.function and options.function not in functions[assignment]:
+        return usage_error(f"{assignment} grades no function named {options.function!r} "
+                           f"(it grades: {', '.join(sorted(functions[assignment]))})")
     try:
-        loader.code_chunks(loader.resolve(options.submission, assignment))
+        file = loader.resolve(options.submission, assignment)
+        loader.code_chunks(file)
     except loader.UnreadableSubmission as error:
         return usage_error(str(error))
+    started = time.monotonic()
     try:
-        board = grade(options.submission, assignment, device=options.device, seed=options.seed,
-                      isolation=options.isolation, call_timeout=options.call_timeout)
+        board = grade(file, assignment, device=options.device, seed=options.seed, isolation=options.isolation,
+                      call_timeout=options.call_timeout, function=options.function)
     except RuntimeError as error:
         return usage_error(str(error))
-    print(table(board, title=f"nngrade check: {options.submission} (assignment {assignment})"))
+    print(table(board, title=f"nngrade check: {file} (assignment {assignment}"
+                + (f", function {options.function})" if options.function else ")")))
     if options.json:
-        devices = sorted({check.device for check in board.graded() if check.device})
         write_atomically(Path(options.json), json.dumps(
-            results_json(board, assignment=assignment, devices=devices), indent=2))
+            results_json(board, assignment=assignment, devices=board.devices(),
+                         seconds=time.monotonic() - started), indent=2))
     failed = any(check.outcome == "failed" for check in board.graded())
     return 1 if failed or not board.graded() else 0
 
@@ -206,14 +231,36 @@ def usage_error(message: str) -> int:
 
 
 def write_atomically(path: Path, text: str):
+    """Write `text` to `path` all at once, with the permissions of a file created the usual way: a
+    temporary file is private (0600), and results must stay readable by the instructor's group."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as handle:
         handle.write(text)
+    os.chmod(handle.name, 0o666 & ~current_umask())
     os.replace(handle.name, path)
+
+
+def current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def version() -> str:
+    from importlib import metadata
+
+    def installed(name):
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return f"nngrade {installed('nngrade')} (torch {installed('torch')}, Python {sys.version.split()[0]})"
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="nngrade", description=__doc__)
+    top.add_argument("--version", action="version", version=version())
     commands = top.add_subparsers(dest="command", required=True)
 
     check = commands.add_parser("check", help="grade one submission and print a table")
@@ -222,6 +269,7 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--device", default="all", choices=("cpu", "cuda", "mps", "all"),
                        help="device to grade on (default: every device present)")
     check.add_argument("--seed", type=int, default=0, help="base seed for the checks' inputs (default 0)")
+    check.add_argument("--function", metavar="NAME", help="grade only this function of the assignment")
     check.add_argument("--json", metavar="FILE", help="also write Gradescope's results.json to FILE")
     check.add_argument("--isolation", default="process", choices=("process", "none"),
                        help="'process' (default): run the submission in a confined worker; "
