@@ -256,7 +256,7 @@ def grade(function: str, namespace: dict | None = None, *, device: str = "all", 
         if not _isfinite(score):
             score = 0.0
         verdict = function_verdict(board, function, score, points)
-        _show(verdict, noise, _devices_note(board, every_time=False))
+        _show(verdict, noise, _devices_note(board))
     finally:
         _Library.reinstate(undo)
     return score
@@ -273,9 +273,8 @@ def check_all(assignment: str, namespace: dict | None = None, *, device: str = "
         if namespace is None:
             namespace = _caller_namespace()
         board, noise = _graded(assignment, namespace, [], device, seed)
-        notes = [note for note in [_devices_note(board, every_time=True)] if note]
         _show(Verdict(board.total()[0], assignment_text(board, assignment), assignment_html(board, assignment)),
-              noise, " ".join(notes))
+              noise, _devices_note(board))
     finally:
         _Library.reinstate(undo)
 
@@ -298,12 +297,12 @@ def _graded(assignment: str, namespace: dict, selection: list[str], device: str,
 _devices_noted = False
 
 
-def _devices_note(board: Scoreboard, *, every_time: bool) -> str:
-    """Which devices this computer lacks, said once per kernel (and by every `check_all`): the checks
-    of an absent device are left out here and count for nothing, wherever the notebook is graded."""
+def _devices_note(board: Scoreboard) -> str:
+    """Which devices this computer lacks, said once per kernel, not in every cell: the checks of an
+    absent device are left out here and count for nothing, wherever the notebook is graded."""
     global _devices_noted
     absent = board.skipped_devices()
-    if not absent or (_devices_noted and not every_time):
+    if not absent or _devices_noted:
         return ""
     _devices_noted = True
     return (f"Checked on {', '.join(board.devices()) or 'no device'}: this computer has no "
@@ -320,7 +319,8 @@ def _show(verdict: Verdict, noise: _Noise, note: str):
         return
     markup = verdict.html
     if extra.strip():
-        markup += f'<pre style="white-space: pre-wrap; color: #4b5563">{html.escape(extra.strip())}</pre>'
+        markup += (f'<div style="white-space: pre-wrap; word-break: normal; color: #4b5563; margin-top: 6px">'
+                   f"{html.escape(extra.strip())}</div>")
     _display({"text/plain": text, "text/html": markup}, raw=True)
 
 

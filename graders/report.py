@@ -292,7 +292,8 @@ def summary(board: Scoreboard, assignment: str) -> str:
 @dataclasses.dataclass(frozen=True)
 class Verdict:
     """What a notebook's test cell gets for one function: its score, the report as plain text (what
-    nbgrader's feedback and a plain terminal show) and the same report as HTML (what Jupyter shows)."""
+    a plain front end and a terminal show) and the same report as HTML (what Jupyter and nbgrader's
+    feedback page show)."""
 
     score: float
     text: str
@@ -307,27 +308,77 @@ def function_verdicts(board: Scoreboard, load_errors=()) -> dict[str, Verdict]:
 
 def function_verdict(board: Scoreboard, function: str, score: float, points: float, load_errors=()) -> Verdict:
     """One function's verdict: the same in the student's practice cell and in the autograded notebook
-    that nbgrader's feedback is made from."""
+    that nbgrader's feedback is made from. Devices that were skipped are not mentioned: they are the
+    grading machine's, not the student's (the practice view says once which ones its computer lacks)."""
     return Verdict(score, function_text(board, function, score, points, load_errors),
                    function_html(board, function, score, points, load_errors))
 
 
+# --------------------------------------------------------------------------- plain text
+
 def function_text(board: Scoreboard, function: str, score: float, points: float, load_errors=()) -> str:
     lines = [f"{function}: {shown(score)} / {shown(points)} points"]
-    lines += _check_lines(board.results(function))
+    results = board.results(function)
+    lines += [f"  {NOT_IMPLEMENTED}"] if not_implemented(results) else _check_lines(results)
     lines += _load_error_lines(load_errors)
     return "\n".join(lines)
 
 
-def _check_lines(results: list[CheckResult]) -> list[str]:
+NOT_IMPLEMENTED = "Not implemented yet: every check stopped at the stub's NotImplementedError."
+
+
+def not_implemented(results: list[CheckResult]) -> bool:
+    """Whether every check of a function failed on the stub itself: one line says it for all of them."""
+    return bool(results) and all(result.failed and "raised NotImplementedError" in result.failed[0].message
+                                 for result in results)
+
+
+def assignment_text(board: Scoreboard, assignment: str) -> str:
+    """The whole assignment's verdict: the totals, then every function's report."""
+    functions = board.by_function()
+    lines = totals_text(functions, title=assignment).splitlines()
+    for function, (earned, available) in functions.items():
+        lines += ["", *function_text(board, function, earned, available).splitlines()]
+    lines += _load_error_lines(board.load_errors)
+    return "\n".join(lines)
+
+
+def totals_text(functions: dict[str, tuple[float, float]], title: str = "Total") -> str:
+    """The total and each function's score, one line each."""
+    score, top = _sums(functions)
+    width = max([len(name) for name in functions] + [1])
+    return "\n".join([f"{title}: {shown(score)} / {shown(top)} points"]
+                     + [f"  {name:<{width}}  {shown(s):>6} / {shown(m)}" for name, (s, m) in functions.items()])
+
+
+def table(board: Scoreboard, *, title: str) -> str:
+    """The terminal's report: every function's checks, the devices skipped, and the totals."""
+    functions = board.by_function()
+    lines = [title]
+    for function in functions:
+        lines += ["", function, *_check_lines(board.results(function), full_names=True)]
+    lines += _load_error_lines(board.load_errors)
+    skipped = sorted({check.message for check in board.skipped()})
+    if skipped:
+        lines += ["", "Skipped (not counted): " + "; ".join(skipped)]
+    width = max([len(name) for name in functions] + [len("total")])
+    lines.append("")
+    for name, (score, top) in [*functions.items(), ("total", board.total())]:
+        lines.append(f"  {name:<{width}}  {shown(score):>6} / {shown(top)}")
+    return "\n".join(lines)
+
+
+def _check_lines(results: list[CheckResult], *, full_names: bool = False) -> list[str]:
     """One line per check, its columns of fixed width and its name last (a long name cannot push the
-    columns out of line), each failure's explanation under it, wrapped to WIDTH."""
+    columns out of line), each failure explained under it, wrapped to WIDTH. A check is named as a
+    phrase under its function's heading, or by its pytest name (`full_names`) in the terminal, where
+    `pytest -k` takes it."""
     lines = []
     explained = set()
     for result in results:
         mark = "FAIL" if result.failed else "PASS"
         lines.append(f"  {mark}  {shown(result.score):>6} / {shown(result.max_score):<5}{result.tally:>11}  "
-                     f"{result.name}")
+                     f"{result.name if full_names else label(result)}")
         if result.cases_failed():
             lines += wrapped(result.cases_failed(), indent="        ")
         reason = result.reason()
@@ -357,33 +408,28 @@ def wrapped(text: str, indent: str) -> list[str]:
     return lines
 
 
-def table(board: Scoreboard, *, title: str) -> str:
-    """The terminal's report: every function's checks, the devices skipped, and the totals."""
-    functions = board.by_function()
-    lines = [title]
-    for function in functions:
-        lines += ["", function, *_check_lines(board.results(function))]
-    lines += _load_error_lines(board.load_errors)
-    skipped = sorted({check.message for check in board.skipped()})
-    if skipped:
-        lines += ["", "Skipped (not counted): " + "; ".join(skipped)]
-    width = max([len(name) for name in functions] + [len("total")])
-    lines.append("")
-    for name, (score, top) in [*functions.items(), ("total", board.total())]:
-        lines.append(f"  {name:<{width}}  {shown(score):>6} / {shown(top)}")
-    return "\n".join(lines)
+def label(result: CheckResult) -> str:
+    """A check's name as a phrase: test_mse_loss_gradient_matches_pytorch -> gradient matches pytorch."""
+    words = result.name.removeprefix("test_").removeprefix(result.function).strip("_")
+    return words.replace("_", " ") or result.name
+
+
+def _sums(functions: dict[str, tuple[float, float]]) -> tuple[float, float]:
+    return rounded(sum(s for s, _ in functions.values())), rounded(sum(m for _, m in functions.values()))
 
 
 # --------------------------------------------------------------------------- HTML, for Jupyter
 
-# Inline styles only, in properties that JupyterLab's HTML sanitiser keeps (a notebook opened
-# untrusted), and every text escaped: a failure message quotes the student's own exception text.
+# Blocks and flex rows with inline styles only: JupyterLab restyles tables in outputs (cells aligned
+# right, striped rows) and its sanitiser (for a notebook opened untrusted) keeps inline styles but
+# drops <style> elements. Every text is escaped: a failure message quotes the student's exception.
 GREEN, RED, GREY, AMBER = "#15803d", "#b91c1c", "#6b7280", "#92400e"
 _BOX = ("font-family: -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif; font-size: 13px; "
-        "line-height: 1.45; max-width: 100%; overflow-wrap: anywhere; color: #111827")
-_MESSAGE = ("white-space: pre-wrap; overflow-wrap: anywhere; font-family: 'SFMono-Regular', Menlo, Consolas, "
-            "monospace; font-size: 12px; background: #fef2f2; border-left: 3px solid #dc2626; padding: 6px 10px; "
-            "margin: 2px 0 8px 0")
+        "line-height: 1.45; text-align: left; max-width: 100%; overflow-wrap: anywhere; color: #111827")
+_ROW = "display: flex; align-items: baseline; gap: 10px; padding: 1px 0"
+_MESSAGE = ("white-space: pre-wrap; overflow-wrap: anywhere; text-align: left; font-family: 'SFMono-Regular', "
+            "Menlo, Consolas, 'Liberation Mono', monospace; font-size: 12px; background: #fef2f2; "
+            "border-left: 3px solid #dc2626; padding: 6px 10px; margin: 2px 0 8px 22px")
 
 
 def function_html(board: Scoreboard, function: str, score: float, points: float, load_errors=()) -> str:
@@ -394,46 +440,30 @@ def function_html(board: Scoreboard, function: str, score: float, points: float,
 def assignment_html(board: Scoreboard, assignment: str) -> str:
     """The whole assignment's verdict: the total, a bar per function, then every function's checks."""
     functions = board.by_function()
-    parts = [f'<div style="{_BOX}">', _totals_table(functions, title=assignment)]
+    parts = [f'<div style="{_BOX}">', _totals_block(functions, assignment)]
     for function, (earned, available) in functions.items():
         parts.append(_function_section(function, earned, available, board.results(function)))
-    parts.append(_load_errors_html(board.load_errors))
-    return "".join(parts) + "</div>"
-
-
-def assignment_text(board: Scoreboard, assignment: str) -> str:
-    functions = board.by_function()
-    lines = totals_text(functions, title=assignment).splitlines()
-    for function, (earned, available) in functions.items():
-        lines += ["", *function_text(board, function, earned, available).splitlines()]
-    lines += _load_error_lines(board.load_errors)
-    return "\n".join(lines)
-
-
-def totals_text(functions: dict[str, tuple[float, float]], title: str = "Total") -> str:
-    """The total and each function's score, one line each."""
-    score, top = rounded(sum(s for s, _ in functions.values())), rounded(sum(m for _, m in functions.values()))
-    width = max([len(name) for name in functions] + [1])
-    return "\n".join([f"{title}: {shown(score)} / {shown(top)} points"]
-                     + [f"  {name:<{width}}  {shown(s):>6} / {shown(m)}" for name, (s, m) in functions.items()])
+    return "".join(parts) + _load_errors_html(board.load_errors) + "</div>"
 
 
 def totals_html(functions: dict[str, tuple[float, float]], title: str = "Total") -> str:
-    return f'<div style="{_BOX}">{_totals_table(functions, title)}</div>'
+    return f'<div style="{_BOX}">{_totals_block(functions, title)}</div>'
 
 
-def _totals_table(functions: dict[str, tuple[float, float]], title: str) -> str:
-    score, top = rounded(sum(s for s, _ in functions.values())), rounded(sum(m for _, m in functions.values()))
-    rows = "".join(f'<tr><td style="padding: 1px 12px 1px 0"><code>{_e(name)}</code></td>'
-                   f'<td style="padding: 1px 12px 1px 0; text-align: right; white-space: nowrap">'
-                   f"{shown(s)} / {shown(m)}</td>"
-                   f'<td style="width: 160px">{_bar(s, m)}</td></tr>' for name, (s, m) in functions.items())
+def _totals_block(functions: dict[str, tuple[float, float]], title: str) -> str:
+    score, top = _sums(functions)
+    width = max([len(name) for name in functions] + [1])
+    rows = "".join(
+        f'<div style="{_ROW}"><span style="font-family: monospace; min-width: {width}ch">{_e(name)}</span>'
+        f'<span style="min-width: 6em; text-align: right; white-space: nowrap">{shown(s)} / {shown(m)}</span>'
+        f'<span style="width: 160px; align-self: center">{_bar(s, m)}</span></div>'
+        for name, (s, m) in functions.items())
     return (_heading(f"{title}: {shown(score)} / {shown(top)} points", score, top, size="15px")
-            + f'<table style="border-collapse: collapse; margin: 4px 0 12px 0; font-size: 13px">{rows}</table>')
+            + f'<div style="margin: 2px 0 12px 0">{rows}</div>')
 
 
 def _heading(title: str, score: float, top: float, size: str = "14px") -> str:
-    return (f'<div style="display: flex; align-items: center; gap: 12px; margin: 6px 0 4px 0">'
+    return (f'<div style="display: flex; align-items: center; gap: 12px; margin: 8px 0 4px 0">'
             f'<span style="font-weight: 600; font-size: {size}">{_e(title)}</span>'
             f'<span style="width: 200px">{_bar(score, top)}</span></div>')
 
@@ -447,46 +477,41 @@ def _bar(score: float, top: float) -> str:
 
 
 def _function_section(function: str, score: float, points: float, results: list[CheckResult]) -> str:
-    rows = []
+    """A function's heading and score bar, then one row per check (green tick or red cross, the check,
+    its cases, its points), each failure's explanation open under its row."""
+    parts = [_heading(f"{function}: {shown(score)} / {shown(points)} points", score, points)]
+    if not_implemented(results):
+        return "".join(parts) + f'<div style="color: {GREY}; margin-left: 22px">{_e(NOT_IMPLEMENTED)}</div>'
     explained = set()
     for result in results:
         colour, mark = (RED, "&#10007;") if result.failed else (GREEN, "&#10003;")
-        rows.append(
-            f'<tr><td style="color: {colour}; font-weight: 700; width: 1.5em; vertical-align: top">{mark}</td>'
-            f'<td style="vertical-align: top; padding-right: 8px" title="{_e(result.name)}">{_e(_label(result))}</td>'
-            f'<td style="color: {GREY}; white-space: nowrap; vertical-align: top; padding-right: 8px; '
-            f'text-align: right">{_e(result.tally)}</td>'
-            f'<td style="white-space: nowrap; vertical-align: top; text-align: right; color: {colour}">'
-            f"{shown(result.score)} / {shown(result.max_score)}</td></tr>")
+        parts.append(
+            f'<div style="{_ROW}"><span style="color: {colour}; font-weight: 700; width: 12px">{mark}</span>'
+            f'<span style="flex: 1" title="{_e(result.name)}">{_e(label(result))}</span>'
+            f'<span style="color: {GREY}; white-space: nowrap">{_e(result.tally)}</span>'
+            f'<span style="color: {colour}; white-space: nowrap; min-width: 4.5em; text-align: right">'
+            f"{shown(result.score)} / {shown(result.max_score)}</span></div>")
         reason = result.reason()
         if reason:
             body = _e(result.cases_failed() + "\n") if result.cases_failed() else ""
             body += (f'<span style="color: {GREY}">(the same reason as above)</span>' if reason in explained
                      else _message_html(reason))
             explained.add(reason)
-            rows.append(f'<tr><td></td><td colspan="3"><div style="{_MESSAGE}">{body}</div></td></tr>')
-    return (_heading(f"{function}: {shown(score)} / {shown(points)} points", score, points)
-            + '<table style="border-collapse: collapse; width: 100%; font-size: 13px">' + "".join(rows)
-            + "</table>")
+            parts.append(f'<div style="{_MESSAGE}">{body}</div>')
+    return "".join(parts)
 
 
-def _label(result: CheckResult) -> str:
-    """A check's name as a phrase: test_mse_loss_gradient_matches_pytorch -> gradient matches pytorch."""
-    words = result.name.removeprefix("test_").removeprefix(result.function).strip("_")
-    return words.replace("_", " ") or result.name
-
-
-def _message_html(explanation: str) -> str:
-    """A failure's explanation, with its Expected/Got lines and its hints set apart."""
+def _message_html(reason: str) -> str:
+    """A failure's reason, with its Expected/Got labels in bold and its hints set apart."""
     lines = []
-    for line in explanation.splitlines():
+    for line in reason.splitlines():
         text = line.strip()
         if text.startswith(("Hint:", "Other cases: Hint:")):
             lines.append(f'<span style="display: block; background: #fffbeb; color: {AMBER}; '
                          f'margin: 2px 0; padding: 1px 4px">{_e(text)}</span>')
         elif text.startswith(("Expected:", "Got:")):
-            label, _, rest = text.partition(":")
-            lines.append(f"  <b>{_e(label)}:</b>{_e(rest)}\n")
+            name, _, rest = text.partition(":")
+            lines.append(f"  <b>{_e(name)}:</b>{_e(rest)}\n")
         else:
             lines.append(_e(line) + "\n")
     return "".join(lines).rstrip("\n")
