@@ -14,10 +14,19 @@ from nbgrader.converters.autograde import Autograde
 from nbgrader.preprocessors import (ClearHiddenTests, Execute, GetGrades, IgnorePattern, NbGraderPreprocessor,
                                     SaveAutoGrades)
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from traitlets import List
 
 from graders.autograde import IsolatedGrading
+from graders.gradebook import quiet_session_warnings
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
+
+# nbgrader 0.9's gradebook builds each submission before adding it to the database session, which
+# SQLAlchemy 2 reports on every autograde as "SAWarning: Object of type <SubmittedAssignment> not in
+# session". nbgrader adds the object right after (api.py, add_submission), so nothing is lost.
+# nbgrader supports SQLAlchemy 1.4 and 2 (sqlalchemy>=1.4,<3); holding every instructor's environment
+# on the old major for a harmless message is not worth it, so this one warning is filtered instead.
+quiet_session_warnings()
 
 c.CourseDirectory.source_directory = "exercises"
 c.CourseDirectory.release_directory = "release"
@@ -108,6 +117,17 @@ _autograde.insert(_autograde.index(SaveAutoGrades), ScoreOrZero)
 c.Autograde.autograde_preprocessors = _autograde
 assert IgnorePattern in _autograde  # nbgrader runs it after grading and before the scores are saved
 
+
+
+class FeedbackClearHiddenTests(ClearHiddenTests):
+    """nbgrader's ClearHiddenTests, for the feedback converter. nbconvert's HTML exporter configures
+    `display_data_priority` for every step of the conversion; nbgrader's base class declares it but
+    not as configurable (its own GetGrades does), so traitlets warns "Config option
+    `display_data_priority` not recognized by `ClearHiddenTests`" on every feedback run."""
+
+    display_data_priority = List(GetGrades.class_traits()["display_data_priority"].default()).tag(config=True)
+
+
 # Feedback shows the autograded notebook: the student's own code, the test cells and their reports.
 # ClearHiddenTests keeps hidden tests out of it (nbgrader's default feedback would show them).
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.preprocessors = [GetGrades, FeedbackClearHiddenTests, CSSHTMLHeaderPreprocessor]

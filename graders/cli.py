@@ -1,5 +1,5 @@
-"""The `nngrade` command: check one submission, grade a class, report on it, list the assignments, build the
-release."""
+"""The `nngrade` command: check one submission, grade a class, report on it, build Gradescope's autograder,
+list the assignments, build the release."""
 
 from __future__ import annotations
 
@@ -215,6 +215,21 @@ def command_report(options) -> int:
     return 0
 
 
+def command_gradescope(options) -> int:
+    from graders import gradescope
+
+    if options.assignment not in assignments():
+        return usage_error(f"unknown assignment {options.assignment!r} (known: {', '.join(assignments())})")
+    out = Path(options.out or f"gradescope-{options.assignment}.zip")
+    try:
+        gradescope.build_bundle(GRADERS_DIR.parent, options.assignment, out, seed=options.seed)
+    except gradescope.BundleError as error:
+        return usage_error(str(error))
+    print(f"{out}: Gradescope's autograder for {options.assignment} (setup.sh, run_autograder, the nngrade wheel); "
+          "upload it under Configure Autograder > Zip file upload")
+    return 0
+
+
 def command_build(options) -> int:
     from graders import build
 
@@ -302,6 +317,13 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--out", metavar="FILE.html",
                         help="where the report goes (default GRADED_DIR/report.html); its CSVs go beside it")
     report.set_defaults(run=command_report)
+
+    bundle = commands.add_parser("gradescope", help="build the autograder zip of an assignment for Gradescope")
+    bundle.add_argument("--assignment", required=True, help="which assignment the autograder grades")
+    bundle.add_argument("--out", metavar="FILE.zip", help="where the zip goes (default gradescope-<assignment>.zip)")
+    bundle.add_argument("--seed", type=int, default=0,
+                        help="base seed for the checks' inputs (default 0, the inputs of the practice cells)")
+    bundle.set_defaults(run=command_gradescope)
 
     listing = commands.add_parser("list", help="list assignments, their functions and points")
     listing.set_defaults(run=command_list)

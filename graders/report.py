@@ -268,15 +268,14 @@ def summary(board: Scoreboard, assignment: str) -> str:
         totals[result.function][0] += result.score
         totals[result.function][1] += result.max_score
     score, top = sum(s for s, _ in totals.values()), sum(m for _, m in totals.values())
-    failed = [result.name for result in visible if result.failed]
+    failed = [result for result in visible if result.failed]
     words = [f"**{assignment}: {shown(score)} / {shown(top)} points"
              + (" on the checks shown here" if hidden else "") + ".**"]
     words.append("By function: " + "; ".join(f"`{name}` {shown(s)} / {shown(m)}" for name, (s, m) in totals.items())
                  + ".")
     if failed:
-        words.append(f"{len(failed)} of {len(visible)} checks failed ({', '.join(f'`{name}`' for name in failed[:5])}"
-                     f"{', ...' if len(failed) > 5 else ''}): each one's output below says what was expected, what "
-                     "came back, and why.")
+        words.append(f"{len(failed)} of {len(visible)} checks failed: each failed check below says what was "
+                     "expected, what came back, and why.")
     else:
         words.append(f"All {len(visible)} checks passed.")
     if hidden:
