@@ -6,15 +6,17 @@ outcome as the run goes. A check's points are shared equally among its parametri
 ran; cases skipped because a device is absent take no share, so the total a submission can earn
 does not depend on the machine, and an absent device is never reported as passed.
 
-Every report shows checks, not cases: one row per check, its cases taken together. Every score is
-rounded once, in `rounded` (a check's score, then the sums of rounded scores), so the table, the
-notebook cells, the gradebook, the CSV and the JSON all show the same number.
+Every report shows checks, not cases: one row per check, its cases taken together. Scores are rounded
+once, to hundredths: a function's score is its exact score rounded, and its checks' scores are rounded so
+that they add up to it (`apportion`); every other total is a sum of those. The table, the notebook
+cells, the gradebook, the CSV and the JSON therefore all show the same numbers, and they add up.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import html
+import math
 import re
 import textwrap
 from collections import defaultdict
@@ -64,6 +66,7 @@ class CheckResult:
     points: float
     hidden: bool
     cases: list[Check]
+    score: float = 0.0  # set by `apportion`
 
     @property
     def failed(self) -> list[Check]:
@@ -74,8 +77,8 @@ class CheckResult:
         return "failed" if self.failed else "passed"
 
     @property
-    def score(self) -> float:
-        return rounded(self.points * (len(self.cases) - len(self.failed)) / len(self.cases))
+    def exact_score(self) -> float:
+        return self.points * (len(self.cases) - len(self.failed)) / len(self.cases)
 
     @property
     def max_score(self) -> float:
@@ -168,6 +171,7 @@ class Scoreboard:
             if ran and function in (None, cases[0].function):
                 results.append(CheckResult(cases[0].group[1], cases[0].function, cases[0].points,
                                            any(case.hidden for case in cases), ran))
+        apportion(results)
         return results
 
     def by_function(self) -> dict[str, tuple[float, float]]:
@@ -197,6 +201,24 @@ class Scoreboard:
         """Devices whose cases were skipped because this machine lacks them."""
         graded = set(self.devices())
         return sorted({check.device for check in self.skipped() if check.device and check.device not in graded})
+
+
+def apportion(results: list[CheckResult]):
+    """Round every check's score to hundredths so that each function's checks add up to the function's
+    exact score rounded once (largest remainders first: three checks at 2/3 of a point are 0.67, 0.67
+    and 0.66, and their function gets 2, not 2.01). A check never gets more than its exact score rounded
+    up, so never more than its points."""
+    functions: dict[str, list[CheckResult]] = defaultdict(list)
+    for result in results:
+        functions[result.function].append(result)
+    for checks in functions.values():
+        hundredths = [result.exact_score * 100 for result in checks]
+        floors = [math.floor(value + 1e-9) for value in hundredths]
+        short = math.floor(sum(hundredths) + 0.5 + 1e-9) - sum(floors)
+        for index in sorted(range(len(checks)), key=lambda i: floors[i] - hundredths[i])[:short]:
+            floors[index] += 1
+        for result, value in zip(checks, floors, strict=True):
+            result.score = value / 100
 
 
 def _skip_reason(report) -> str:
@@ -327,9 +349,9 @@ NOT_IMPLEMENTED = "Not implemented yet: every check stopped at the stub's NotImp
 
 
 def not_implemented(results: list[CheckResult]) -> bool:
-    """Whether every check of a function failed on the stub itself: one line says it for all of them."""
-    return bool(results) and all(result.failed and "raised NotImplementedError" in result.failed[0].message
-                                 for result in results)
+    """Whether every case of every check of a function failed on the stub itself: one line says it for all."""
+    return bool(results) and all(case.outcome == "failed" and "raised NotImplementedError" in case.message
+                                 for result in results for case in result.cases)
 
 
 def assignment_text(board: Scoreboard, assignment: str) -> str:
@@ -376,8 +398,11 @@ def _check_lines(results: list[CheckResult], *, full_names: bool = False) -> lis
     explained = set()
     for result in results:
         mark = "FAIL" if result.failed else "PASS"
-        lines.append(f"  {mark}  {shown(result.score):>6} / {shown(result.max_score):<5}{result.tally:>11}  "
-                     f"{result.name if full_names else label(result)}")
+        columns = f"  {mark}  {shown(result.score):>6} / {shown(result.max_score):<5}{result.tally:>11}  "
+        if full_names:
+            lines.append(columns + result.name)
+        else:
+            lines += textwrap.wrap(label(result), WIDTH, initial_indent=columns, subsequent_indent=" " * len(columns))
         if result.cases_failed():
             lines += wrapped(result.cases_failed(), indent="        ")
         reason = result.reason()

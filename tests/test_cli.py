@@ -227,7 +227,8 @@ def test_ci_runs_exactly_the_readme_set_up_and_test_commands():
 def test_the_readme_pytest_line_works_from_any_folder(tmp_path):
     line = next(line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("pytest --pyargs"))
     arguments = line.split("#")[0].split()[1:]
-    shutil.copy(ROOT / "exercises" / "losses" / "losses.ipynb", tmp_path / arguments[arguments.index("--submission") + 1])
+    notebook = arguments[arguments.index("--submission") + 1]
+    shutil.copy(ROOT / "exercises" / "losses" / "losses.ipynb", tmp_path / notebook)
     done = subprocess.run([sys.executable, "-m", "pytest", *arguments, "-q", "-p", "no:cacheprovider"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
