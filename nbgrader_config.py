@@ -12,8 +12,9 @@ import nbformat
 from nbgrader import utils as nbgrader_utils
 from nbgrader.converters.autograde import Autograde
 from nbgrader.preprocessors import (ClearHiddenTests, Execute, GetGrades, IgnorePattern, NbGraderPreprocessor,
-                                    SaveAutoGrades)
+                                    OverwriteCells, SaveAutoGrades)
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbformat.v4.nbbase import random_cell_id
 from traitlets import List
 
 from graders.autograde import IsolatedGrading
@@ -69,6 +70,24 @@ c.IgnorePattern.pattern = (r"Failed to initialize NumPy"
 # A test cell deleted from a submission is put back and graded (the default leaves it ungraded,
 # flagged for manual grading). Edited test cells are always restored (their checksum is locked).
 c.OverwriteCells.add_missing_cells = True
+
+
+class OverwriteCellsWithIds(OverwriteCells):
+    """OverwriteCells, giving an id to each cell it puts back: it builds them without one, which nbformat
+    4.5 requires, and nbconvert validates the notebook right after this step, so every submission with
+    a deleted test cell would print nbformat's MissingIDFieldWarning."""
+
+    def preprocess(self, nb, resources):
+        nb, resources = super().preprocess(nb, resources)
+        for cell in nb.cells:
+            if "id" not in cell:
+                cell.id = random_cell_id()
+        return nb, resources
+
+
+_sanitize = list(Autograde.class_traits()["sanitize_preprocessors"].default())
+_sanitize[_sanitize.index(OverwriteCells)] = OverwriteCellsWithIds
+c.Autograde.sanitize_preprocessors = _sanitize
 
 
 class ScoreOrZero(NbGraderPreprocessor):

@@ -1,5 +1,5 @@
-"""The reports made from a scoreboard, on scoreboards built by hand: one rounding that adds up, one
-row per check, hidden checks, the cell reports' HTML and their plain text."""
+"""Verdicts made from scoreboards built by hand: one rounding that adds up, one row per check, hidden
+checks, the cell reports' HTML and their plain text."""
 
 from __future__ import annotations
 
