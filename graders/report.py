@@ -111,12 +111,13 @@ class CheckResult:
         lines = failed[0].message.splitlines()
         # The same mistake quotes other numbers in another case ("24 times the mean"): one hint each.
         seen = {NUMBER.sub("#", hint) for hint in HINT.findall(failed[0].message)}
+        others = []
         for case in failed[1:]:
             for hint in HINT.findall(case.message):
                 if NUMBER.sub("#", hint) not in seen:
                     seen.add(NUMBER.sub("#", hint))
-                    lines.append(f"  Other cases: {hint}")
-        return "\n".join(lines)
+                    others.append(f"    {hint}")
+        return "\n".join(lines + (["  In the other failed cases:", *others] if others else []))
 
 
 HINT = re.compile(r"^\s*(Hint:.*?)\s*$", re.MULTILINE)
@@ -530,7 +531,7 @@ def _message_html(reason: str) -> str:
     lines = []
     for line in reason.splitlines():
         text = line.strip()
-        if text.startswith(("Hint:", "Other cases: Hint:")):
+        if text.startswith("Hint:"):
             lines.append(f'<span style="display: block; background: #fffbeb; color: {AMBER}; '
                          f'margin: 2px 0; padding: 1px 4px">{_e(text)}</span>')
         elif text.startswith(("Expected:", "Got:")):
