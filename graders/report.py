@@ -341,7 +341,8 @@ def function_verdict(board: Scoreboard, function: str, score: float, points: flo
 def function_text(board: Scoreboard, function: str, score: float, points: float, load_errors=()) -> str:
     lines = [f"{function}: {shown(score)} / {shown(points)} points"]
     results = board.results(function)
-    lines += [f"  {NOT_IMPLEMENTED}"] if not_implemented(results) else _check_lines(results)
+    common = common_reason(results)
+    lines += wrapped(common, indent="  ") if common else _check_lines(results)
     lines += _load_error_lines(load_errors)
     return "\n".join(lines)
 
@@ -349,10 +350,15 @@ def function_text(board: Scoreboard, function: str, score: float, points: float,
 NOT_IMPLEMENTED = "Not implemented yet: every check stopped at the stub's NotImplementedError."
 
 
-def not_implemented(results: list[CheckResult]) -> bool:
-    """Whether every case of every check of a function failed on the stub itself: one line says it for all."""
-    return bool(results) and all(case.outcome == "failed" and "raised NotImplementedError" in case.message
-                                 for result in results for case in result.cases)
+def common_reason(results: list[CheckResult]) -> str:
+    """What to say once instead of a row per check, when every case of every check of a function failed
+    for one reason: the stub still raises, or the function is missing; "" otherwise."""
+    if not results or any(case.outcome != "failed" for result in results for case in result.cases):
+        return ""
+    if all("raised NotImplementedError" in case.message for result in results for case in result.cases):
+        return NOT_IMPLEMENTED
+    reasons = {result.reason() for result in results}
+    return f"Every check failed: {reasons.pop()}" if len(reasons) == 1 else ""
 
 
 def assignment_text(board: Scoreboard, assignment: str) -> str:
@@ -479,7 +485,7 @@ def _totals_block(functions: dict[str, tuple[float, float]], title: str) -> str:
     score, top = _sums(functions)
     width = max([len(name) for name in functions] + [1])
     rows = "".join(
-        f'<div style="{_ROW}"><span style="font-family: monospace; min-width: {width}ch">{_e(name)}</span>'
+        f'<div style="{_ROW}"><span style="font-family: monospace; min-width: {0.62 * width:.1f}em">{_e(name)}</span>'
         f'<span style="min-width: 6em; text-align: right; white-space: nowrap">{shown(s)} / {shown(m)}</span>'
         f'<span style="width: 160px; align-self: center">{_bar(s, m)}</span></div>'
         for name, (s, m) in functions.items())
@@ -505,8 +511,9 @@ def _function_section(function: str, score: float, points: float, results: list[
     """A function's heading and score bar, then one row per check (green tick or red cross, the check,
     its cases, its points), each failure's explanation open under its row."""
     parts = [_heading(f"{function}: {shown(score)} / {shown(points)} points", score, points)]
-    if not_implemented(results):
-        return "".join(parts) + f'<div style="color: {GREY}; margin-left: 22px">{_e(NOT_IMPLEMENTED)}</div>'
+    common = common_reason(results)
+    if common:
+        return "".join(parts) + f'<div style="{_MESSAGE}">{_message_html(common)}</div>'
     explained = set()
     for result in results:
         colour, mark = (RED, "&#10007;") if result.failed else (GREEN, "&#10003;")

@@ -87,3 +87,12 @@ def test_a_function_that_is_still_the_stub_is_said_in_one_line(outcomes, expecte
                    ("test_f_grad", "f", 1.0, ["failed"], message, False))
     text = function_verdict(scores, "f", *scores.by_function()["f"]).text
     assert expected in text and (expected == "FAIL") == ("value" in text)
+
+
+def test_a_missing_function_is_said_once_not_under_every_check():
+    message = "`f` is not defined in the submission."
+    scores = board(("test_f_value", "f", 2.0, ["failed", "failed"], message, False),
+                   ("test_f_grad", "f", 1.0, ["failed"], message, False))
+    verdict = function_verdict(scores, "f", *scores.by_function()["f"])
+    assert verdict.text == "f: 0 / 3 points\n  Every check failed: `f` is not defined in the submission."
+    assert verdict.html.count("is not defined in the submission") == 1
