@@ -310,8 +310,8 @@ def _devices_note(board: Scoreboard) -> str:
 
 
 def _show(verdict: Verdict, noise: _Noise, note: str):
-    """The report as Jupyter shows it (HTML, with the plain text beside it for other front ends and
-    for nbgrader's feedback), or as plain text outside a notebook."""
+    """The report as Jupyter shows it (HTML, with the plain text beside it for front ends without HTML),
+    or as plain text outside a notebook."""
     extra = noise.summary() + (f"\n\n{note}" if note else "")
     text = verdict.text + extra
     if _display is None or getattr(builtins, "get_ipython", None) is None:
