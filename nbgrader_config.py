@@ -12,12 +12,22 @@ import nbformat
 from nbgrader import utils as nbgrader_utils
 from nbgrader.converters.autograde import Autograde
 from nbgrader.preprocessors import (ClearHiddenTests, Execute, GetGrades, IgnorePattern, NbGraderPreprocessor,
-                                    SaveAutoGrades)
+                                    OverwriteCells, SaveAutoGrades)
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbformat.v4.nbbase import random_cell_id
+from traitlets import List
 
 from graders.engine.autograde import IsolatedGrading
+from graders.engine.gradebook import quiet_session_warnings
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
+
+# nbgrader 0.9's gradebook builds each submission before adding it to the database session, which
+# SQLAlchemy 2 reports on every autograde as "SAWarning: Object of type <SubmittedAssignment> not in
+# session". nbgrader adds the object right after (api.py, add_submission), so nothing is lost.
+# nbgrader supports SQLAlchemy 1.4 and 2 (sqlalchemy>=1.4,<3); holding every instructor's environment
+# on the old major for a harmless message is not worth it, so this one warning is filtered instead.
+quiet_session_warnings()
 
 c.CourseDirectory.source_directory = "exercises"
 c.CourseDirectory.release_directory = "release"
@@ -60,6 +70,24 @@ c.IgnorePattern.pattern = (r"Failed to initialize NumPy"
 # A test cell deleted from a submission is put back and graded (the default leaves it ungraded,
 # flagged for manual grading). Edited test cells are always restored (their checksum is locked).
 c.OverwriteCells.add_missing_cells = True
+
+
+class OverwriteCellsWithIds(OverwriteCells):
+    """OverwriteCells, giving an id to each cell it puts back: it builds them without one, which nbformat
+    4.5 requires, and nbconvert validates the notebook right after this step, so every submission with
+    a deleted test cell would print nbformat's MissingIDFieldWarning."""
+
+    def preprocess(self, nb, resources):
+        nb, resources = super().preprocess(nb, resources)
+        for cell in nb.cells:
+            if "id" not in cell:
+                cell.id = random_cell_id()
+        return nb, resources
+
+
+_sanitize = list(Autograde.class_traits()["sanitize_preprocessors"].default())
+_sanitize[_sanitize.index(OverwriteCells)] = OverwriteCellsWithIds
+c.Autograde.sanitize_preprocessors = _sanitize
 
 
 class ScoreOrZero(NbGraderPreprocessor):
@@ -108,6 +136,17 @@ _autograde.insert(_autograde.index(SaveAutoGrades), ScoreOrZero)
 c.Autograde.autograde_preprocessors = _autograde
 assert IgnorePattern in _autograde  # nbgrader runs it after grading and before the scores are saved
 
+
+
+class FeedbackClearHiddenTests(ClearHiddenTests):
+    """nbgrader's ClearHiddenTests, for the feedback converter. nbconvert's HTML exporter configures
+    `display_data_priority` for every step of the conversion; nbgrader's base class declares it but
+    not as configurable (its own GetGrades does), so traitlets warns "Config option
+    `display_data_priority` not recognized by `ClearHiddenTests`" on every feedback run."""
+
+    display_data_priority = List(GetGrades.class_traits()["display_data_priority"].default()).tag(config=True)
+
+
 # Feedback shows the autograded notebook: the student's own code, the test cells and their reports.
 # ClearHiddenTests keeps hidden tests out of it (nbgrader's default feedback would show them).
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.preprocessors = [GetGrades, FeedbackClearHiddenTests, CSSHTMLHeaderPreprocessor]

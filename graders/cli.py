@@ -1,16 +1,22 @@
-"""The `nngrade` command: check one submission, grade a class, report on it, list the assignments, build the
-release."""
+"""The `nngrade` command: check one submission, grade a class, report on it, build Gradescope's autograder,
+list the assignments, build the release."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from graders.engine import runner
 
 USAGE_ERROR = 2
+
+
+def graded_functions() -> dict[str, set[str]]:
+    """assignment -> the functions its graders grade (from the graders' markers: no torch imported)."""
+    return {assignment: set(runner.declared_points(assignment)) for assignment in runner.assignments()}
 
 
 def absent_device(device: str) -> str | None:
@@ -39,15 +45,19 @@ def command_check(options) -> int:
     # Everything a usage error can come from is checked before torch is imported anywhere.
     if not Path(options.submission).exists():
         return usage_error(f"{options.submission} does not exist")
-    known = runner.assignments()
-    assignment = options.assignment or loader.infer_assignment(options.submission, known)
+    functions = graded_functions()
+    assignment = options.assignment or loader.infer_assignment(options.submission, functions)
     if assignment is None:
         return usage_error(f"cannot tell which assignment {options.submission} is for; "
-                           f"pass --assignment (one of: {', '.join(known)})")
-    if assignment not in known:
-        return usage_error(f"unknown assignment {assignment!r} (known: {', '.join(known)})")
+                           f"pass --assignment (one of: {', '.join(functions)})")
+    if assignment not in functions:
+        return usage_error(f"unknown assignment {assignment!r} (known: {', '.join(functions)})")
+    if options.function and options.function not in functions[assignment]:
+        return usage_error(f"{assignment} grades no function named {options.function!r} "
+                           f"(it grades: {', '.join(sorted(functions[assignment]))})")
     try:
-        loader.code_chunks(loader.resolve(options.submission, assignment))
+        file = loader.resolve(options.submission, assignment)
+        loader.code_chunks(file)
     except loader.UnreadableSubmission as error:
         return usage_error(str(error))
     if absent_device(options.device):
@@ -56,16 +66,19 @@ def command_check(options) -> int:
         from graders.engine.isolation import Zygote
 
         Zygote.shared()  # importing torch there overlaps with importing it here
+    started = time.monotonic()
     try:
-        board = runner.grade(options.submission, assignment, device=options.device, seed=options.seed,
-                      isolation=options.isolation, call_timeout=options.call_timeout)
+        board = runner.grade(file, assignment, device=options.device, seed=options.seed,
+                             isolation=options.isolation, call_timeout=options.call_timeout,
+                             function=options.function)
     except RuntimeError as error:
         return usage_error(str(error))
-    print(table(board, title=f"nngrade check: {options.submission} (assignment {assignment})"))
+    print(table(board, title=f"nngrade check: {file} (assignment {assignment}"
+                + (f", function {options.function})" if options.function else ")")))
     if options.json:
-        devices = sorted({check.device for check in board.graded() if check.device})
         runner.write_atomically(Path(options.json), json.dumps(
-            results_json(board, assignment=assignment, devices=devices), indent=2))
+            results_json(board, assignment=assignment, devices=board.devices(),
+                         seconds=time.monotonic() - started), indent=2))
     failed = any(check.outcome == "failed" for check in board.graded())
     return 1 if failed or not board.graded() else 0
 
@@ -201,6 +214,21 @@ def command_report(options) -> int:
     return 0
 
 
+def command_gradescope(options) -> int:
+    from graders.engine import gradescope
+
+    if options.assignment not in runner.assignments():
+        return usage_error(f"unknown assignment {options.assignment!r} (known: {', '.join(runner.assignments())})")
+    out = Path(options.out or f"gradescope-{options.assignment}.zip")
+    try:
+        gradescope.build_bundle(runner.GRADERS_DIR.parent, options.assignment, out, seed=options.seed)
+    except gradescope.BundleError as error:
+        return usage_error(str(error))
+    print(f"{out}: Gradescope's autograder for {options.assignment} (setup.sh, run_autograder, the nngrade wheel); "
+          "upload it under Configure Autograder > Zip file upload")
+    return 0
+
+
 def command_build(options) -> int:
     from graders.engine import build
 
@@ -216,8 +244,21 @@ def usage_error(message: str) -> int:
     return USAGE_ERROR
 
 
+def version() -> str:
+    from importlib import metadata
+
+    def installed(name):
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return f"nngrade {installed('nngrade')} (torch {installed('torch')}, Python {sys.version.split()[0]})"
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="nngrade", description=__doc__)
+    top.add_argument("--version", action="version", version=version())
     commands = top.add_subparsers(dest="command", required=True)
 
     check = commands.add_parser("check", help="grade one submission and print a table")
@@ -226,6 +267,7 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--device", default="all", choices=("cpu", "cuda", "mps", "all"),
                        help="device to grade on (default: every device present)")
     check.add_argument("--seed", type=int, default=0, help="base seed for the checks' inputs (default 0)")
+    check.add_argument("--function", metavar="NAME", help="grade only this function of the assignment")
     check.add_argument("--json", metavar="FILE", help="also write Gradescope's results.json to FILE")
     check.add_argument("--isolation", default="process", choices=("process", "none"),
                        help="'process' (default): run the submission in a confined worker; "
@@ -271,6 +313,13 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--out", metavar="FILE.html",
                         help="where the report goes (default GRADED_DIR/report.html); its CSVs go beside it")
     report.set_defaults(run=command_report)
+
+    bundle = commands.add_parser("gradescope", help="build the autograder zip of an assignment for Gradescope")
+    bundle.add_argument("--assignment", required=True, help="which assignment the autograder grades")
+    bundle.add_argument("--out", metavar="FILE.zip", help="where the zip goes (default gradescope-<assignment>.zip)")
+    bundle.add_argument("--seed", type=int, default=0,
+                        help="base seed for the checks' inputs (default 0, the inputs of the practice cells)")
+    bundle.set_defaults(run=command_gradescope)
 
     listing = commands.add_parser("list", help="list assignments, their functions and points")
     listing.set_defaults(run=command_list)

@@ -2,15 +2,17 @@
 
 This is feedback, never the recorded grade: under `nbgrader autograde` (with the course's
 nbgrader_config.py), `nngrade check` and `nngrade grade` the notebook is graded by the isolated
-engine instead, and no test cell runs in a kernel (graders/autograde.py). The report `grade` prints
-is the one those paths put into the test cell (`report.function_report`), from the same graders
+engine instead, and no test cell runs in a kernel (graders/engine/autograde.py). The report `grade` shows
+is the one those paths put into the test cell (`report.function_verdict`), from the same graders
 on the same inputs, so an honest notebook sees here the score it will get.
 
 The notebook's `grader` cell imports this module before any of the student's cells run, so the
 graders, the PyTorch references they compare against, and a snapshot of the libraries they use
 are all taken from an untouched interpreter. `grade(function)` runs that function's checks (the
-same pytest graders as `nngrade check`) on the functions defined in the notebook, prints a short
-report, and returns the points earned as a plain float.
+same pytest graders as `nngrade check`) on the functions defined in the notebook, shows a short
+report (HTML in Jupyter, with its plain text beside it), and returns the points earned as a plain
+float. `check_all(assignment)`, in the notebook's last cell, runs every check and shows the whole
+assignment's verdict.
 
 What a call of `grade` guarantees, inside the student's own kernel:
 
@@ -37,6 +39,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import html
 import importlib
 import math
 import os
@@ -49,8 +52,13 @@ import torch  # imported before any student code, with everything below
 from graders import plugin, probes
 from graders.engine import codec, kernel_guard, loader, runner
 from graders.engine.proxy import InProcess, Submission
-from graders.engine.report import Scoreboard, function_report
+from graders.engine.report import Scoreboard, Verdict, assignment_html, assignment_text, function_verdict
 from graders.probes import recorder
+
+try:
+    from IPython.display import display as _display
+except ImportError:  # not in a Jupyter kernel: the reports are printed
+    _display = None
 
 # Import every grader now, before student code can replace what they rely on.
 GRADERS = {name: importlib.import_module(f"graders.test_{name}") for name in runner.assignments()}
@@ -117,30 +125,85 @@ class _Notebook:
 
 
 def grade(function: str, namespace: dict | None = None, *, device: str = "all", seed: int | None = None) -> float:
-    """Run the checks of `function` on the notebook's definitions; print a report; return the points."""
+    """Run the checks of `function` on the notebook's definitions; show a report; return the points."""
     undo = _LIBRARY.restore()
     try:
         if namespace is None:
             namespace = _caller_namespace()
         assignment = assignment_of(function)
         points = POINTS[assignment][function]
-        board = Scoreboard()
-        submission = Submission(_GuardedInProcess(namespace), sources=loader.kernel_history_sources(namespace))
-        with kernel_guard.captured_stderr() as noise, kernel_guard.pytest_environment():
-            code = runner.run_pytest([str(runner.grader_file(assignment)), "--function", function, "--device", device,
-                                      "--seed", str(SEED if seed is None else seed), *_PYTEST_OPTIONS],
-                                     board, extra_plugins=[_Notebook(submission)])
-        _LIBRARY.restore()
-        if code not in (0, 1):
-            raise RuntimeError(f"the graders of {function} could not run (pytest exit code {code})")
+        board, noise = _graded(assignment, namespace, ["--function", function], device, seed)
         earned, _ = board.total()
         score = _min(_max(_float(earned), 0.0), _float(points))
         if not _isfinite(score):
             score = 0.0
-        _print(function_report(board, function, score, points) + noise.summary())
+        verdict = function_verdict(board, function, score, points)
+        _show(verdict, noise, _devices_note(board))
     finally:
         kernel_guard.Library.reinstate(undo)
     return score
+
+
+def check_all(assignment: str, namespace: dict | None = None, *, device: str = "all", seed: int | None = None):
+    """Run every check of `assignment` on the notebook's definitions and show the whole verdict: the
+    total, each function's score, and every failure explained. It records nothing: the notebook's
+    grade is the sum of its test cells' scores, computed again when the notebook is graded."""
+    undo = _LIBRARY.restore()
+    try:
+        if assignment not in POINTS:
+            raise ValueError(f"no assignment named {assignment!r} (known: {', '.join(POINTS)})")
+        if namespace is None:
+            namespace = _caller_namespace()
+        board, noise = _graded(assignment, namespace, [], device, seed)
+        _show(Verdict(board.total()[0], assignment_text(board, assignment), assignment_html(board, assignment)),
+              noise, _devices_note(board))
+    finally:
+        kernel_guard.Library.reinstate(undo)
+
+
+def _graded(assignment: str, namespace: dict, selection: list[str], device: str, seed: int | None):
+    """Run the graders of `assignment` (the checks that `selection` picks) on `namespace`, in this
+    kernel, with the libraries as they were imported; return the scoreboard and what grading wrote."""
+    board = Scoreboard()
+    submission = Submission(_GuardedInProcess(namespace), sources=loader.kernel_history_sources(namespace))
+    with kernel_guard.captured_stderr() as noise, kernel_guard.pytest_environment():
+        code = runner.run_pytest([str(runner.grader_file(assignment)), *selection, "--device", device,
+                                  "--seed", str(SEED if seed is None else seed), *_PYTEST_OPTIONS],
+                                 board, extra_plugins=[_Notebook(submission)])
+    _LIBRARY.restore()
+    if code not in (0, 1):
+        raise RuntimeError(f"the graders of {assignment} could not run (pytest exit code {code})")
+    return board, noise
+
+
+_devices_noted = False
+
+
+def _devices_note(board: Scoreboard) -> str:
+    """Which devices this computer lacks, said once per kernel, not in every cell: the checks of an
+    absent device are left out here and count for nothing, wherever the notebook is graded."""
+    global _devices_noted
+    absent = board.skipped_devices()
+    if not absent or _devices_noted:
+        return ""
+    _devices_noted = True
+    return (f"Checked on {', '.join(board.devices()) or 'no device'}: this computer has no "
+            f"{' or '.join(absent)} device, so those cases were left out (they count for nothing either way).")
+
+
+def _show(verdict: Verdict, noise: kernel_guard.Noise, note: str):
+    """The report as Jupyter shows it (HTML, with the plain text beside it for front ends without HTML),
+    or as plain text outside a notebook."""
+    extra = noise.summary() + (f"\n\n{note}" if note else "")
+    text = verdict.text + extra
+    if _display is None or getattr(builtins, "get_ipython", None) is None:
+        _print(text)
+        return
+    markup = verdict.html
+    if extra.strip():
+        markup += (f'<div style="white-space: pre-wrap; word-break: normal; color: #4b5563; margin-top: 6px">'
+                   f"{html.escape(extra.strip())}</div>")
+    _display({"text/plain": text, "text/html": markup}, raw=True)
 
 
 def _caller_namespace() -> dict:

@@ -3,7 +3,9 @@ same per-function scores into the gradebook that the report shows."""
 
 import csv
 import json
+import os
 import shutil
+import stat
 import subprocess
 import sys
 
@@ -63,9 +65,21 @@ def test_batch_writes_results_json_per_student_with_the_right_scores(graded):
 
 def test_batch_writes_a_csv_of_function_scores(graded):
     _, out = graded
+    with (out / "scores.csv").open() as handle:
+        header = next(csv.reader(handle))
+    assert header == ["student", "mse_loss", "logsumexp", "cross_entropy", "binary_cross_entropy_with_logits",
+                      "total", "max_score", "status"]  # the functions in the notebook's order
     rows = {row["student"]: row for row in csv.DictReader((out / "scores.csv").open())}
     assert rows["dave"]["binary_cross_entropy_with_logits"] == "0.0"
     assert rows["dave"]["mse_loss"] == "9.0" and rows["dave"]["total"] == "31.0"
+
+
+def test_results_are_readable_by_the_instructors_group(graded):
+    _, out = graded
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for path in [out / "scores.csv", *out.glob("*.json")]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path.name
 
 
 def test_batch_resumes_without_regrading_what_is_done(graded, course):

@@ -254,8 +254,8 @@ def png_pixels(data: bytes) -> tuple[int, int, bytes]:
     return (*size, zlib.decompress(b"".join(chunks)))
 
 
-@pytest.mark.skipif(chromium() is None, reason="no chromium binary on this machine (`.ci/run` installs it where "
-                                                "it can: apt-get install chromium)")
+@pytest.mark.skipif(chromium() is None, reason="no chromium binary on this machine (the set-up does not install "
+                                                "one; apt-get install chromium to run this test)")
 def test_report_renders_in_a_headless_browser(graded_class, tmp_path):
     screenshot = tmp_path / "report.png"
     command = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",

@@ -23,9 +23,11 @@ from graders.engine.proxy import Submission
 from graders.probes import core
 
 
-def points(n, function: str):
-    """The `points` marker: the check is worth `n` points towards the graded `function`."""
-    return pytest.mark.points(n, function=function)
+def points(n, function: str, *, hidden: bool = False):
+    """The `points` marker: the check is worth `n` points towards the graded `function`. A `hidden` check
+    counts the same everywhere; on Gradescope its row stays hidden from students until the grades are
+    published."""
+    return pytest.mark.points(n, function=function, hidden=hidden)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -24,7 +24,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from graders.engine import runner
-from graders.engine.report import function_verdicts
+from graders.engine.report import Verdict, function_verdicts, totals_html, totals_text
 
 
 class UnknownNotebook(Exception):
@@ -48,9 +48,12 @@ def grade_cell_function(cell) -> str | None:
     return str(cell.metadata["nbgrader"].get("grade_id", "")).removeprefix("grade_")
 
 
-def fill_grade_cells(notebook, verdicts: dict[str, tuple[float, str]]):
-    """Give every autograder cell the outputs nbgrader reads its score from: the function's report on
-    stdout and its score as the cell's result. A cell for a function without a verdict scores zero."""
+def fill_grade_cells(notebook, verdicts: dict[str, Verdict]):
+    """Give every autograder cell the outputs nbgrader reads its score from: the function's report (HTML
+    for Jupyter and nbgrader's feedback, with its plain text beside it) and its score as the cell's
+    result; a cell for a function without a verdict scores zero. The locked `check_all` cell gets the
+    whole notebook's scores."""
+    earned = {}
     for cell in notebook.cells:
         function = grade_cell_function(cell)
         if function is None:
@@ -60,13 +63,25 @@ def fill_grade_cells(notebook, verdicts: dict[str, tuple[float, str]]):
             message = f"no nngrade check grades a function named {function!r}: this test cell scores 0."
             cell.outputs = [nbformat.v4.new_output("error", ename="NotGraded", evalue=message,
                                                    traceback=[f"NotGraded: {message}"])]
+            earned[function] = (0.0, points)
             continue
-        score, report = verdicts[function]
-        score = min(max(float(score), 0.0), points)
-        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=report + "\n"),
+        verdict = verdicts[function]
+        score = min(max(float(verdict.score), 0.0), points)
+        earned[function] = (score, points)
+        cell.outputs = [report_output(verdict.text, verdict.html),
                         nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)},
                                                execution_count=None)]
         cell.execution_count = None
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade_id") == "check_all":
+            cell.outputs = [report_output(totals_text(earned), totals_html(earned))]
+            cell.execution_count = None
+
+
+def report_output(text: str, markup: str):
+    """A report as a cell output: HTML where the front end shows it, its plain text everywhere else."""
+    data = {"text/plain": text, "text/html": markup} if markup else {"text/plain": text}
+    return nbformat.v4.new_output("display_data", data=data)
 
 
 class IsolatedGrading(NbGraderPreprocessor):
@@ -104,7 +119,7 @@ def sqlite_folder(db_url: str) -> Path | None:
 
 
 def write_autograded(submitted: Path, destination: Path, *, student: str, assignment: str, db_url: str,
-                     verdicts: dict[str, tuple[float, str]], config=None):
+                     verdicts: dict[str, Verdict], config=None):
     """The autograded notebook nbgrader's autograde would write for this submission: nbgrader's own
     sanitising steps (cleared outputs, restored test cells), then the test cells' verdicts."""
     from nbgrader.converters.autograde import Autograde

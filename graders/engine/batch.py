@@ -20,10 +20,9 @@ import sys
 import time
 from pathlib import Path
 
-from graders.engine import runner
-from graders.engine import loader
+from graders.engine import loader, runner
 from graders.engine.faults import TimedOut, Unloadable
-from graders.engine.report import function_verdicts, results_json
+from graders.engine.report import Verdict, function_verdicts, results_json
 
 
 def discover(submitted: Path, assignment: str) -> list[tuple[str, Path]]:
@@ -64,12 +63,11 @@ def grade_one(student: str, folder: Path, assignment: str, seed: int, device: st
         status = "timed out"
     else:
         status = "graded"
-    devices = sorted({check.device for check in board.graded() if check.device})
-    report = results_json(board, assignment=assignment, devices=devices, **extra, status=status,
-                          load_errors=board.load_errors[:10], seconds=round(time.monotonic() - started, 2))
+    report = results_json(board, assignment=assignment, devices=board.devices(), **extra, status=status,
+                          load_errors=board.load_errors[:10], seconds=time.monotonic() - started)
     # What each notebook test cell shows, for the autograded notebooks that feedback is made from.
-    for function, (_, text) in function_verdicts(board, board.load_errors).items():
-        report["extra_data"]["functions"][function]["report"] = text
+    for function, verdict in function_verdicts(board, board.load_errors).items():
+        report["extra_data"]["functions"][function].update(report=verdict.text, report_html=verdict.html)
     return report
 
 
@@ -231,7 +229,7 @@ def write_autograded_notebooks(folders: dict[str, Path], reports: dict, assignme
             continue
         if notebook.suffix != ".ipynb":
             continue
-        verdicts = {function: (entry["score"], entry.get("report", ""))
+        verdicts = {function: Verdict(entry["score"], entry.get("report", ""), entry.get("report_html", ""))
                     for function, entry in report["extra_data"].get("functions", {}).items()}
         try:
             write_autograded(notebook, autograded / student / assignment / f"{assignment}.ipynb", student=student,
@@ -250,8 +248,9 @@ def _read_report(path: Path) -> dict | None:
 
 
 def write_csv(path: Path, reports: dict):
-    functions = sorted({name for report in reports.values() if report
-                        for name in report["extra_data"].get("functions", {})})
+    """student x function scores, the functions in the notebook's order (the order of the results)."""
+    functions = list(dict.fromkeys(name for report in reports.values() if report
+                                   for name in report["extra_data"].get("functions", {})))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["student", *functions, "total", "max_score", "status"])

@@ -43,11 +43,26 @@ def check(db_url: str, assignment: str, points: dict[str, float]):
                              + "; ".join(differences) + "); run `nbgrader generate_assignment` again")
 
 
+def quiet_session_warnings():
+    """Filter the SAWarning that nbgrader 0.9's Gradebook.add_submission causes under SQLAlchemy 2
+    ("Object of type <SubmittedAssignment> not in session"): it builds a submission's objects before
+    it adds them to the session, and adds them right after, so nothing is lost."""
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", message=r"Object of type <\w+> not in session, add operation along",
+                            category=SAWarning)
+
+
 def record(db_url: str, assignment: str, reports: dict):
     """For each student with a report: create the submission and set each grade cell's auto score."""
+    import warnings
+
     from nbgrader.api import Gradebook, MissingEntry
 
-    with Gradebook(db_url) as book:
+    with warnings.catch_warnings(), Gradebook(db_url) as book:
+        quiet_session_warnings()
         try:
             book.find_assignment(assignment)
         except MissingEntry:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import json
+import re
 import sys
 import traceback
 import types
@@ -25,8 +27,25 @@ class Chunk:
     source: str
 
 
+# What file managers, Jupyter and Colab add to a copied or re-downloaded file's name.
+_COPY_PREFIX = re.compile(r"^copy of\s+", re.IGNORECASE)
+_COPY_SUFFIX = re.compile(r"(?:[-_ ]+copy\d*|\s*\(\d+\))+$", re.IGNORECASE)
+
+
+def plain_name(path) -> str:
+    """A submission's name without what copying adds: losses-Copy1.ipynb, losses (1).ipynb,
+    Copy of losses.ipynb and Losses.ipynb are all `losses`."""
+    return _COPY_SUFFIX.sub("", _COPY_PREFIX.sub("", Path(path).stem)).strip().lower()
+
+
+def candidates(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir()
+                  if p.suffix in (".py", ".ipynb") and p.is_file() and not p.name.startswith("."))
+
+
 def resolve(path, assignment: str | None = None) -> Path:
-    """The one file to grade: `path` itself, or the matching file inside a folder."""
+    """The one file to grade: `path` itself, or the file inside a folder that is named after the
+    assignment (exactly, else once copied or renamed), or the folder's only .py/.ipynb file."""
     path = Path(path)
     if path.is_file():
         if path.suffix not in (".py", ".ipynb"):
@@ -34,27 +53,51 @@ def resolve(path, assignment: str | None = None) -> Path:
         return path
     if not path.is_dir():
         raise UnreadableSubmission(f"{path} does not exist")
+    files = candidates(path)
     if assignment:
         for suffix in (".ipynb", ".py"):
             if (path / f"{assignment}{suffix}").is_file():
                 return path / f"{assignment}{suffix}"
-    candidates = sorted(p for p in path.iterdir()
-                        if p.suffix in (".py", ".ipynb") and not p.name.startswith("."))
-    if len(candidates) == 1:
-        return candidates[0]
+        named = [file for file in files if plain_name(file) == assignment]
+        if len(named) > 1:
+            raise UnreadableSubmission(
+                f"{path} holds {len(named)} files that could be the {assignment} submission "
+                f"({', '.join(file.name for file in named)}): name the one to grade")
+        if named:
+            return named[0]
+    if len(files) == 1:
+        return files[0]
     wanted = f" named {assignment}.ipynb or {assignment}.py" if assignment else ""
-    raise UnreadableSubmission(
-        f"{path} holds {len(candidates)} .py/.ipynb files; expected exactly one{wanted}")
+    listed = f" ({', '.join(file.name for file in files[:6])}{', ...' if len(files) > 6 else ''})" if files else ""
+    raise UnreadableSubmission(f"{path} holds {len(files)} .py/.ipynb files{listed}; expected exactly one{wanted}")
 
 
-def infer_assignment(path, known) -> str | None:
-    """The assignment a submission is for, from its notebook metadata or its name."""
+def infer_assignment(path, functions: dict[str, set[str]]) -> str | None:
+    """The assignment a submission is for: from its name (or its folder's, or its files'), else from
+    its notebook's nbgrader metadata (the test cells `grade_<function>` name the graded functions).
+    `functions` maps each assignment to the functions its graders grade."""
     path = Path(path)
-    names = [path.stem, path.name] + ([p.stem for p in path.iterdir()] if path.is_dir() else [])
-    for name in names:
-        if name in known:
-            return name
-    return None
+    files = [path] if path.is_file() else candidates(path) if path.is_dir() else []
+    names = {plain_name(path)} if path.is_file() else {plain_name(path), *map(plain_name, files)}
+    named = names & functions.keys()
+    if len(named) == 1:
+        return named.pop()
+    graded = set()
+    for file in files:
+        if file.suffix == ".ipynb":
+            graded |= _graded_functions(file)
+    matching = [assignment for assignment, names in functions.items() if graded and graded <= names]
+    return matching[0] if len(matching) == 1 else None
+
+
+def _graded_functions(notebook: Path) -> set[str]:
+    """The functions a notebook's nbgrader test cells grade; empty for a file that is not a notebook."""
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+        return {str(cell["metadata"]["nbgrader"].get("grade_id", "")).removeprefix("grade_")
+                for cell in cells if is_autograder_cell(cell)}
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError, KeyError, TypeError):
+        return set()
 
 
 def is_autograder_cell(cell) -> bool:
@@ -62,11 +105,16 @@ def is_autograder_cell(cell) -> bool:
     return bool(meta.get("grade")) and not meta.get("solution")
 
 
+# The locked cells that run the practice view in a student's kernel: `grader` imports `grade` and
+# `check_all`, `check_all` shows the whole assignment's verdict.
+GRADING_CELLS = ("grader", "check_all")
+
+
 def is_grading_cell(cell) -> bool:
-    """A test cell, or the locked `grader` cell that imports the practice `grade` into a student's
-    kernel: neither is the student's code, and neither has a place where a submission is graded."""
+    """A test cell, or a locked cell of the practice view (GRADING_CELLS): none is the student's code,
+    and none has a place where a submission is graded."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
-    return is_autograder_cell(cell) or (meta.get("grade_id") == "grader" and bool(meta.get("locked")))
+    return is_autograder_cell(cell) or (meta.get("grade_id") in GRADING_CELLS and bool(meta.get("locked")))
 
 
 def code_chunks(path: Path) -> list[Chunk]:

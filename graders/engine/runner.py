@@ -79,7 +79,16 @@ def declared_points(assignment: str) -> dict[str, float]:
 
 
 def write_atomically(path: Path, text: str):
+    """Write `text` to `path` all at once, with the permissions of a file created the usual way: a
+    temporary file is private (0600), and results must stay readable by the instructor's group."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as handle:
         handle.write(text)
+    os.chmod(handle.name, 0o666 & ~current_umask())
     os.replace(handle.name, path)
+
+
+def current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

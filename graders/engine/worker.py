@@ -40,13 +40,15 @@ def preload():
 
 
 def _practice_grade_stub():
-    """A notebook's cells may import the practice `grade` (graders.notebook) again, or patch it. In a
-    worker nothing is graded from inside, so that module is a stand-in whose `grade` does nothing:
-    such a cell runs as it would in the student's kernel, and the real graders stay out of reach."""
+    """A notebook's cells may import the practice view (graders.notebook: `grade`, `check_all`) again,
+    or patch it. In a worker nothing is graded from inside, so that module is a stand-in whose
+    functions do nothing: such a cell runs as it would in the student's kernel, and the real graders
+    stay out of reach."""
     import graders
 
     stub = types.ModuleType("graders.notebook")
     stub.grade = lambda *args, **kwargs: None
+    stub.check_all = lambda *args, **kwargs: None
     sys.modules["graders.notebook"] = stub
     graders.notebook = stub
 
