@@ -1,52 +1,97 @@
-"""Scores from a graders run: shares of points among cases, skipped devices, the table and results.json."""
+"""The report: scores shared among cases, one rounding, the table, the test cells' reports and results.json."""
 
-from graders.engine.report import Check, Scoreboard, function_report, results_json, table
+from __future__ import annotations
 
+import re
 
-def board_of(cases) -> Scoreboard:
-    """cases: (check, function, points, case, outcome, message)."""
-    board = Scoreboard()
-    for check, function, points, case, outcome, message in cases:
-        board.checks[f"{check}[{case}]"] = Check(f"{check}[{case}]", function, points, ("t", check),
-                                                   device=case.split("-")[0], outcome=outcome, message=message)
-    board.settle()
-    return board
+import pytest
+
+from graders.engine.report import WIDTH, Check, Scoreboard, function_verdict, results_json, table
+
+LONG = "test_mse_loss_returns_a_plain_tensor_of_the_input_dtype_and_device_even_for_very_long_names"
 
 
-BOARD = [
-    ("test_f_value", "f", 3.0, "cpu-a", "passed", ""),
-    ("test_f_value", "f", 3.0, "cpu-b", "failed", "f(x) differs\n  Hint: a sum"),
-    ("test_f_value", "f", 3.0, "cuda-a", "skipped", "cuda is not available on this machine"),
-    ("test_f_rule", "f", 1.0, "cpu-a", "passed", ""),
-    ("test_g_value", "g", 2.0, "cpu-a", "failed", "g broke"),
-]
+def board(*checks) -> Scoreboard:
+    """checks: (name, function, points, outcomes, message, hidden), one outcome per parametrized case."""
+    made = Scoreboard()
+    for name, function, points, outcomes, message, hidden in checks:
+        for index, outcome in enumerate(outcomes):
+            nodeid = f"test_x.py::{name}[case{index}]"
+            made.checks[nodeid] = Check(f"{name}[case{index}]", function, points, ("test_x.py", name),
+                                        device="cpu", hidden=hidden, outcome=outcome,
+                                        message=message if outcome == "failed" else "")
+    return made
 
 
-def test_a_checks_points_are_shared_by_the_cases_that_ran_and_skips_count_for_nothing():
-    board = board_of(BOARD)
-    assert board.by_function() == {"f": (2.5, 4.0), "g": (0.0, 2.0)}
-    assert board.total() == (2.5, 6.0)
-    assert [check.name for check in board.skipped()] == ["test_f_value[cuda-a]"]
+def two_thirds(name, function="f", points=1.0, message="wrong\n  Hint: a hint", hidden=False):
+    return name, function, points, ["passed", "passed", "failed"], message, hidden
 
 
-def test_the_table_shows_each_check_once_its_first_failure_and_the_totals():
-    text = table(board_of(BOARD), title="title")
-    assert text.splitlines()[0] == "title"
-    assert "FAIL  test_f_value" in text and "1/2 cases" in text and "failed: cpu-b" in text
-    assert "Hint: a sum" in text and "PASS  test_f_rule" in text
-    assert "Skipped (not counted): cuda is not available on this machine" in text
-    assert text.splitlines()[-1].split() == ["total", "2.50", "/", "6.00"]
+def test_check_scores_add_up_to_the_function_score_rounded_once():
+    scores = board(two_thirds("test_a"), two_thirds("test_b"), two_thirds("test_c"))
+    assert [result.score for result in scores.results()] == [0.67, 0.67, 0.66]
+    assert scores.by_function() == {"f": (2.0, 3.0)} and scores.total() == (2.0, 3.0)
+    results = results_json(scores, assignment="a", devices=["cpu"])
+    assert results["score"] == 2.0 == sum(test["score"] for test in results["tests"])
+    assert results["extra_data"]["functions"] == {"f": {"score": 2.0, "max_score": 3.0}}
 
 
-def test_a_function_report_holds_that_function_only():
-    text = function_report(board_of(BOARD), "g", 0.0, 2.0)
-    assert text.startswith("g: 0 / 2 points") and "g broke" in text and "test_f_value" not in text
+def test_scores_never_exceed_the_points_and_the_table_prints_the_json_numbers():
+    scores = board(two_thirds("test_a", points=2), ("test_b", "f", 1.0, ["passed"], "", False),
+                   two_thirds("test_c", function="g", points=1))
+    assert all(result.score <= result.max_score for result in scores.results())
+    printed = table(scores, title="t")
+    assert re.search(r"^  f +2\.33 / 3$", printed, re.M) and re.search(r"^  g +0\.67 / 1$", printed, re.M)
+    assert re.search(r"^  total +3 / 4$", printed, re.M)
+    assert results_json(scores, assignment="a", devices=["cpu"])["score"] == 3.0
 
 
-def test_results_json_has_gradescopes_fields_and_per_function_totals():
-    results = results_json(board_of(BOARD), assignment="a", devices=["cpu"], student="s")
-    assert results["score"] == 2.5
-    assert {"name", "score", "max_score", "status", "output"} <= set(results["tests"][0])
-    assert results["extra_data"]["functions"] == {"f": {"score": 2.5, "max_score": 4.0},
-                                                  "g": {"score": 0.0, "max_score": 2.0}}
-    assert results["extra_data"]["student"] == "s" and results["extra_data"]["max_score"] == 6.0
+def test_a_hidden_check_is_shown_after_publication_and_left_out_of_the_summary():
+    scores = board(("test_seen", "f", 2.0, ["passed"], "", False),
+                   ("test_secret", "f", 3.0, ["failed"], "wrong", True))
+    results = results_json(scores, assignment="a", devices=["cpu"])
+    visibility = {test["name"]: test["visibility"] for test in results["tests"]}
+    assert visibility == {"test_seen": "visible", "test_secret": "after_published"}
+    assert results["score"] == 2.0 and results["extra_data"]["max_score"] == 5.0
+    assert "2 / 2 points on the checks shown here" in results["output"] and "test_secret" not in results["output"]
+    assert "1 more check is hidden until the grades are published" in results["output"]
+
+
+def test_the_cell_report_escapes_what_the_submission_wrote_and_sets_failures_apart():
+    message = "f(x) raised ValueError: <script>alert(1)</script>\n  Expected: 1\n  Got:      2\n  Hint: add one"
+    scores = board(("test_f_value", "f", 2.0, ["failed", "passed"], message, False))
+    verdict = function_verdict(scores, "f", *scores.by_function()["f"])
+    assert "<script>" not in verdict.html and "&lt;script&gt;alert(1)&lt;/script&gt;" in verdict.html
+    assert "<b>Expected:</b>" in verdict.html and "Hint: add one</span>" in verdict.html
+    assert "&#10007;" in verdict.html and "1 / 2" in verdict.html and "<table" not in verdict.html
+    assert verdict.text.startswith("f: 1 / 2 points\n  FAIL       1 / 2      1/2 cases  value\n")
+    assert "<script>alert(1)</script>" in verdict.text
+
+
+def test_the_plain_text_report_is_wrapped_and_keeps_every_word_of_the_reason():
+    reason = "the values differ " + " ".join(f"word{index}" for index in range(80))
+    scores = board(("test_f_value", "f", 1.0, ["failed"], reason, False),
+                   (LONG, "f", 1.0, ["passed"], "", False))
+    text = function_verdict(scores, "f", *scores.by_function()["f"]).text
+    assert max(len(line) for line in text.splitlines()) <= WIDTH
+    assert " ".join(text.split()).count("word79") == 1 and "word0 word1" in " ".join(text.split())
+    assert "cuda" not in text and "machine" not in text
+
+
+@pytest.mark.parametrize("outcomes, expected", [(["failed"] * 3, "Not implemented yet"),
+                                                (["failed", "passed"], "FAIL")])
+def test_a_function_that_is_still_the_stub_is_said_in_one_line(outcomes, expected):
+    message = "f(<tensor>) on cpu raised NotImplementedError (line 3)"
+    scores = board(("test_f_value", "f", 2.0, outcomes, message, False),
+                   ("test_f_grad", "f", 1.0, ["failed"], message, False))
+    text = function_verdict(scores, "f", *scores.by_function()["f"]).text
+    assert expected in text and (expected == "FAIL") == ("value" in text)
+
+
+def test_a_missing_function_is_said_once_not_under_every_check():
+    message = "`f` is not defined in the submission."
+    scores = board(("test_f_value", "f", 2.0, ["failed", "failed"], message, False),
+                   ("test_f_grad", "f", 1.0, ["failed"], message, False))
+    verdict = function_verdict(scores, "f", *scores.by_function()["f"])
+    assert verdict.text == "f: 0 / 3 points\n  Every check failed: `f` is not defined in the submission."
+    assert verdict.html.count("is not defined in the submission") == 1
