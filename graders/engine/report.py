@@ -9,6 +9,7 @@ does not depend on the machine, and an absent device is never reported as passed
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import defaultdict
 
 import pytest
@@ -32,6 +33,7 @@ class Scoreboard:
         self.checks: dict[str, Check] = {}
         self.load_errors: list[str] = []
         self.faults: set[type] = set()  # the kinds of graders.engine.faults met while grading
+        self.flagged: list[str] = []  # evidence of tampering (graders.engine.tamper): zero, and a review
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session):
@@ -102,18 +104,28 @@ class Scoreboard:
 def _skip_reason(report) -> str:
     longrepr = report.longrepr
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
-        return str(longrepr[2]).removeprefix("Skipped: ")
-    return str(longrepr)
+        return printable(str(longrepr[2]).removeprefix("Skipped: "))
+    return printable(str(longrepr))
 
 
 def _failure_text(report) -> str:
     text = report.longreprtext.strip()
     if report.when != "call" and "pytrace" not in text and text.startswith("Failed: "):
         text = text.removeprefix("Failed: ")
-    lines = text.splitlines()
+    lines = [line if len(line) <= 300 else line[:297] + "..." for line in printable(text).splitlines()]
     if len(lines) > 40:
         lines = lines[:18] + [f"... ({len(lines) - 36} lines left out) ..."] + lines[-18:]
     return "\n".join(lines)
+
+
+# Control characters (but the newline) and the Unicode controls that reorder text: a message from a
+# submission may carry terminal sequences that redraw the table, or text that reads backwards.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with tabs as spaces and every other control character removed."""
+    return _CONTROLS.sub("", text.replace("\t", " "))
 
 
 def results_json(board: Scoreboard, *, assignment: str, devices: list[str], **extra) -> dict:
@@ -132,6 +144,7 @@ def results_json(board: Scoreboard, *, assignment: str, devices: list[str], **ex
             "devices": devices,
             "functions": {name: {"score": s, "max_score": m} for name, (s, m) in board.by_function().items()},
             "skipped": [{"name": check.name, "reason": check.message} for check in board.skipped()],
+            **({"flagged": board.flagged} if board.flagged else {}),
             **extra,
         },
     }

@@ -22,6 +22,7 @@ import threading
 import torch
 
 from torch.overrides import TorchFunctionMode
+from graders.engine import tamper
 from torch.utils._python_dispatch import TorchDispatchMode
 
 
@@ -103,6 +104,8 @@ def recording_library_calls():
     try:
         yield names
     finally:
+        if sys.getprofile() is not profile:  # the student's code blinded this witness
+            tamper.note("the profiler hook that records library calls was removed or replaced during a call")
         sys.setprofile(previous)
         threading.setprofile(previous_threads)
 
