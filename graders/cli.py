@@ -84,6 +84,9 @@ def explain_isolation() -> int:
     print(f"  network: {facts['network']}; root file system writable: {facts['root_writable']}")
     limits = facts["limits"].items()
     print("  limits: " + ", ".join(f"{name.removeprefix('RLIMIT_')}={value}" for name, value in limits))
+    print(f"  seccomp: {facts['seccomp']}; no_new_privs: {facts['no_new_privs']}")
+    print(f"  environment: {', '.join(facts['environment'])}")
+    print("  mounts: " + "; ".join(facts["mounts"]))
     return 0
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from graders.engine import codec
 from graders.engine.faults import (BudgetSpent, ProbeFailed, Tampered, TimedOut, Unloadable, UnreadableReply,
                                    WorkerEnded)
+from graders.engine.report import printable
 from graders.engine.sandbox import Limits, scrubbed_environment
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the graders package
@@ -143,10 +144,13 @@ class Isolated:
             self.connection.settimeout(max(load_deadline - time.monotonic(), 0.001))
             codec.write_message(self.connection, json.dumps({"nonce": nonce, "labels": self.labels}), self.code)
             ready, _ = self._receive(nonce, load_deadline)
-            self.load_errors = [str(error)[:300] for error in ready.get("load_errors", [])][:50]
-            self.layers = [str(layer)[:300] for layer in ready.get("layers", [])][:20]
+            self.load_errors = [printable(str(error))[:300] for error in ready.get("load_errors", [])][:50]
+            self.layers = [printable(str(layer))[:300] for layer in ready.get("layers", [])][:20]
         except TimeoutError:
-            self.unloadable = f"loading the submission timed out after {self.limits.load_timeout:g} s"
+            if self._left() > 0:
+                self.unloadable = f"loading the submission timed out after {self.limits.load_timeout:g} s"
+            else:  # the budget ran out while a worker was restarted: calls now fail as BudgetSpent
+                self.close()
         except Tampered as evidence:
             self.unloadable = str(evidence)
         except (EOFError, OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -171,7 +175,7 @@ class Isolated:
         return message, blobs
 
     def _tampered(self, evidence: list[str]):
-        self.tampered += [line[:300] for line in evidence]
+        self.tampered += [printable(line)[:300] for line in evidence]
         raise Tampered(f"tampering with the grading machinery: {self.tampered[0]}")
 
     def run(self, probe: str, header: str, blobs: list[bytes], timeout: float | None = None):
@@ -179,13 +183,13 @@ class Isolated:
             raise Tampered(f"not run: tampering with the grading machinery ({self.tampered[0]})")
         if self.unloadable:
             raise Unloadable(self.unloadable)
-        if self._left() <= 0:
-            raise BudgetSpent(f"the submission used up its grading time ({self.limits.budget:g} s) "
-                              "on earlier checks")
-        if self.connection is None:
+        if self.connection is None and self._left() > 0:
             self._start()
             if self.unloadable:
                 raise Unloadable(self.unloadable)
+        if self.connection is None or self._left() <= 0:
+            raise BudgetSpent(f"the submission used up its grading time ({self.limits.budget:g} s) "
+                              "on earlier checks")
         limit = min(timeout or self.limits.call_timeout, max(self._left(), 0.001))
         started = time.monotonic()
         nonce = _nonce()

@@ -128,6 +128,14 @@ def printable(text: str) -> str:
     return _CONTROLS.sub("", text.replace("\t", " "))
 
 
+def escaped(name: str) -> str:
+    """A name (a student's folder) fit for a terminal or a CSV cell: every control character, the
+    newline and tab included, written as a visible escape such as \\x1b."""
+    return re.sub("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]",
+                  lambda match: f"\\x{ord(match.group()):02x}" if ord(match.group()) < 256
+                  else f"\\u{ord(match.group()):04x}", name)
+
+
 def results_json(board: Scoreboard, *, assignment: str, devices: list[str], **extra) -> dict:
     """Gradescope's results.json: top-level score, one entry per check, and extra data."""
     score, top = board.total()

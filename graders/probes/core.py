@@ -136,4 +136,15 @@ def explain_isolation(namespace) -> dict:
         facts["root_writable"] = False
     facts["limits"] = {name: resource.getrlimit(getattr(resource, name))[0]
                        for name in ("RLIMIT_DATA", "RLIMIT_CPU", "RLIMIT_NPROC", "RLIMIT_FSIZE", "RLIMIT_NOFILE")}
+    facts["environment"] = sorted(os.environ)
+    try:
+        with open("/proc/self/status") as status:
+            fields = dict(line.split(":", 1) for line in status if ":" in line)
+        facts["seccomp"] = {"0": "off", "1": "strict", "2": "filter"}.get(fields.get("Seccomp", "").strip(), "unknown")
+        facts["no_new_privs"] = fields.get("NoNewPrivs", "").strip() == "1"
+        with open("/proc/self/mountinfo") as table:
+            mounts = [line.split() for line in table]
+        facts["mounts"] = [f"{fields[4]} ({fields[5]})" for fields in mounts]
+    except OSError:
+        facts.update(seccomp="unknown", no_new_privs=False, mounts=[])
     return facts
