@@ -57,9 +57,11 @@ def probe(submission: Submission, routine: str, *, what: str, timeout: float | N
     submission does not define (a probe returns {"missing": name} for that).
     """
     try:
-        report = submission.run(routine, timeout=timeout, **kwargs)
+        report, problem = submission.run(routine, timeout=timeout, **kwargs), None
     except SubmissionFault as error:
-        fail(f"{what} could not be run: {error}")
+        report, problem = None, str(error)
+    if problem:  # outside the except block, so that the report shows the reason and nothing else
+        fail(f"{what} could not be run: {problem}")
     if isinstance(report, dict) and report.get("missing"):
         fail(missing_message(submission, report["missing"]))
     _from_the_data(report)
