@@ -1,6 +1,8 @@
 """The `nngrade` command as a user runs it: exit codes, the table, the JSON, one-line errors."""
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 
@@ -106,3 +108,24 @@ def test_a_missing_gradebook_is_reported_before_any_grading(tmp_path):
                    "--gradebook", f"sqlite:///{tmp_path / 'gradebook.db'}")
     assert done.returncode == 2 and "no gradebook" in done.stderr and "generate_assignment" in done.stderr
     assert not (tmp_path / "out").exists()  # nothing was graded
+
+
+def test_a_notebook_with_a_numeric_cell_source_is_unreadable_in_one_line(tmp_path):
+    shutil.copy(ROOT / "tests" / "hostile" / "numeric_cell_source.ipynb", tmp_path / "losses.ipynb")
+    done = nngrade("check", tmp_path / "losses.ipynb", "--json", tmp_path / "r.json")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0 and "source that is not text" in done.stderr
+
+
+def test_a_fifo_is_unreadable_at_once(tmp_path):
+    os.mkfifo(tmp_path / "losses.py")
+    done = nngrade("check", tmp_path / "losses.py")
+    assert done.returncode == 2 and "not a regular file" in done.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the full sandbox needs root on Linux")
+def test_explain_isolation_lists_every_layer():
+    done = nngrade("check", "--explain-isolation")
+    assert done.returncode == 0, done.stderr
+    for layer in ("seccomp", "no_new_privs", "nosuid", "scrubbed environment"):
+        assert layer in done.stdout, layer
