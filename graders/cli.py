@@ -28,7 +28,7 @@ def absent_device(device: str) -> str | None:
 
 def command_check(options) -> int:
     from graders.engine import loader
-    from graders.engine.report import results_json, table
+    from graders.engine.report import escaped, results_json, table
 
     if not options.submission and not options.explain_isolation:
         return usage_error("check needs a SUBMISSION (or --explain-isolation)")
@@ -57,7 +57,7 @@ def command_check(options) -> int:
                       isolation=options.isolation, call_timeout=options.call_timeout)
     except RuntimeError as error:
         return usage_error(str(error))
-    print(table(board, title=f"nngrade check: {options.submission} (assignment {assignment})"))
+    print(table(board, title=f"nngrade check: {escaped(str(options.submission))} (assignment {assignment})"))
     if options.json:
         devices = sorted({check.device for check in board.graded() if check.device})
         runner.write_atomically(Path(options.json), json.dumps(
@@ -162,7 +162,9 @@ def command_build(options) -> int:
 
 
 def usage_error(message: str) -> int:
-    print(f"nngrade: {message}", file=sys.stderr)
+    from graders.engine.report import escaped  # a path may hold control characters: shown, not obeyed
+
+    print(f"nngrade: {escaped(message)}", file=sys.stderr)
     return USAGE_ERROR
 
 
