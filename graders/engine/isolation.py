@@ -118,7 +118,7 @@ class Isolated:
         limits = limits or Limits()
         self.request = {"limits": dataclasses.asdict(limits), "hide": [str(path) for path in hide]}
         self.labels = [chunk.label for chunk in chunks]
-        self.code = [chunk.source.encode("utf-8", "surrogatepass") for chunk in chunks]
+        self.code = [chunk.source.encode() for chunk in chunks]
         self.limits = limits
         self.deadline = time.monotonic() + limits.budget  # the hard wall for everything done for it
         self.connection = None

@@ -22,8 +22,9 @@ import threading
 import torch
 
 from torch.overrides import TorchFunctionMode
-from graders.engine import tamper
 from torch.utils._python_dispatch import TorchDispatchMode
+
+from graders.engine import tamper
 
 
 class _FunctionRecorder(TorchFunctionMode):
