@@ -142,7 +142,9 @@ class Isolated:
             self.connection, self.pidfd, self.launcher = Zygote.shared().spawn(self.request)
             nonce = _nonce()
             self.connection.settimeout(max(load_deadline - time.monotonic(), 0.001))
-            codec.write_message(self.connection, json.dumps({"nonce": nonce, "labels": self.labels}), self.code)
+            # The code goes as one blob, however many cells it has, cut up again by the sizes in the header.
+            header = {"nonce": nonce, "labels": self.labels, "sizes": list(map(len, self.code))}
+            codec.write_message(self.connection, json.dumps(header), [b"".join(self.code)])
             ready, _ = self._receive(nonce, load_deadline)
             self.load_errors = [printable(str(error))[:300] for error in ready.get("load_errors", [])][:50]
             self.layers = [printable(str(layer))[:300] for layer in ready.get("layers", [])][:20]

@@ -143,8 +143,7 @@ def explain_isolation(namespace) -> dict:
         facts["seccomp"] = {"0": "off", "1": "strict", "2": "filter"}.get(fields.get("Seccomp", "").strip(), "unknown")
         facts["no_new_privs"] = fields.get("NoNewPrivs", "").strip() == "1"
         with open("/proc/self/mountinfo") as table:
-            mounts = [line.split() for line in table]
-        facts["mounts"] = [f"{fields[4]} ({fields[5]})" for fields in mounts]
+            facts["mounts"] = [f"{parts[4]} ({parts[5]})" for parts in map(str.split, table)]
     except OSError:
         facts.update(seccomp="unknown", no_new_privs=False, mounts=[])
     return facts
