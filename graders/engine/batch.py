@@ -129,7 +129,7 @@ class _Judges:
         self.context = multiprocessing.get_context("spawn")
         self.wall = wall
         self.idle = [self._start() for _ in range(count)]
-        self.busy: dict = {}  # judge -> (student, task, deadline)
+        self.busy: dict = {}  # judge -> (student, deadline)
 
     def _start(self):
         ours, theirs = self.context.Pipe()
@@ -143,8 +143,9 @@ class _Judges:
         judge[1].send(task)
         self.busy[judge] = (student, time.monotonic() + self.wall)
 
-    def finished(self) -> list[tuple[str, dict | None, str]]:
-        """Wait for a judge to finish or pass the wall; (student, report or None, why not) for each."""
+    def finished(self) -> list[tuple[str, dict | None, str, str]]:
+        """Wait for a judge to finish or pass the wall; for each, (student, its report, or None with the
+        status and the reason)."""
         soonest = min(deadline for _, deadline in self.busy.values())
         waited = [handle for process, connection in self.busy for handle in (connection, process.sentinel)]
         multiprocessing.connection.wait(waited, timeout=max(soonest - time.monotonic(), 0))
@@ -164,14 +165,17 @@ class _Judges:
             del self.busy[judge]
             if report is not None and "error" not in report:
                 self.idle.append(judge)
-                done.append((student, report, ""))
+                done.append((student, report, "", ""))
                 continue
+            # Past the wall, ended, or in an unknown state after an error: replaced by a fresh judge.
             process.kill()  # its zygote then kills every worker it started, and ends
             process.join()
             connection.close()
             self.idle.append(self._start())
-            why = report["error"] if report else f"grading did not finish within {self.wall:g} s"
-            done.append((student, None, why))
+            if report is None:
+                done.append((student, None, "timed out", f"grading did not finish within {self.wall:g} s"))
+            else:
+                done.append((student, None, "grader error", report["error"]))
         return done
 
     def stop(self):
@@ -188,10 +192,9 @@ class _Judges:
             connection.close()
 
 
-def _unfinished(student: str, assignment: str, why: str, extra: dict) -> dict:
+def _unfinished(assignment: str, status: str, why: str, extra: dict) -> dict:
     """The report of a student whose judge failed or passed the wall: zero of the assignment's points."""
     points = runner.declared_points(runner.grader_module(assignment))
-    status = "timed out" if why.startswith("grading did not finish") else "grader error"
     return {"score": 0.0, "tests": [], "extra_data": {
         "assignment": assignment, "max_score": float(sum(points.values())), "devices": [],
         "functions": {function: {"score": 0.0, "max_score": top} for function, top in points.items()},
@@ -256,10 +259,10 @@ def grade_batch(submitted: Path, assignment: str, out: Path, *, workers: int = 0
                 while pending and judges.idle:
                     student, folder = pending.popleft()
                     judges.give(student, (student, folder, assignment, seed, device, hide))
-                for student, report, why in judges.finished():
+                for student, report, status, why in judges.finished():
                     if report is None:
                         folder = dict(students)[student]
-                        report = _unfinished(student, assignment, why, {
+                        report = _unfinished(assignment, status, why, {
                             "student": student, "fingerprint": fingerprint(folder, assignment, seed), "seed": seed})
                     runner.write_atomically(out / f"{student}.json", json.dumps(report, indent=2))
                     progress.update(student, report)

@@ -126,7 +126,7 @@ def _fork_worker(control, fd: int, request: dict, workers: list[int]):
         finally:
             os._exit(70)
     theirs.close()
-    ours.settimeout(30)
+    ours.settimeout(20)  # within the judge's own wait (isolation.SPAWN_TIMEOUT), so it hears why
     try:
         hello, fds, _, _ = socket.recv_fds(ours, 1024, 1)
     except OSError:
