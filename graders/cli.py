@@ -36,7 +36,7 @@ def absent_device(device: str) -> str | None:
 
 def command_check(options) -> int:
     from graders.engine import loader
-    from graders.engine.report import results_json, table
+    from graders.engine.report import escaped, results_json, table
 
     if options.explain_isolation:
         return explain_isolation()
@@ -73,8 +73,8 @@ def command_check(options) -> int:
                              function=options.function)
     except RuntimeError as error:
         return usage_error(str(error))
-    print(table(board, title=f"nngrade check: {file} (assignment {assignment}"
-                + (f", function {options.function})" if options.function else ")")))
+    print(table(board, title=f"nngrade check: {escaped(str(file))} (assignment {assignment}"
+                + (f", function {escaped(options.function)})" if options.function else ")")))
     if options.json:
         runner.write_atomically(Path(options.json), json.dumps(
             results_json(board, assignment=assignment, devices=board.devices(),
@@ -101,6 +101,9 @@ def explain_isolation() -> int:
     print(f"  network: {facts['network']}; root file system writable: {facts['root_writable']}")
     limits = facts["limits"].items()
     print("  limits: " + ", ".join(f"{name.removeprefix('RLIMIT_')}={value}" for name, value in limits))
+    print(f"  seccomp: {facts['seccomp']}; no_new_privs: {facts['no_new_privs']}")
+    print(f"  environment: {', '.join(facts['environment'])}")
+    print("  mounts: " + "; ".join(facts["mounts"]))
     return 0
 
 
@@ -240,7 +243,9 @@ def command_build(options) -> int:
 
 
 def usage_error(message: str) -> int:
-    print(f"nngrade: {message}", file=sys.stderr)
+    from graders.engine.report import escaped  # a path may hold control characters: shown, not obeyed
+
+    print(f"nngrade: {escaped(message)}", file=sys.stderr)
     return USAGE_ERROR
 
 

@@ -143,6 +143,7 @@ def submission(request):
     opened.close()
     for board in scoreboards(request.config):
         board.faults |= opened.faults
+        board.flagged += [line for line in opened.tampered if line not in board.flagged]
 
 
 def scoreboards(config):

@@ -2,12 +2,14 @@
 same per-function scores into the gradebook that the report shows."""
 
 import csv
+import io
 import json
 import os
 import shutil
 import stat
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -136,3 +138,100 @@ def test_a_bad_shard_is_a_usage_error(course, tmp_path):
     done = nngrade("grade", course / "submitted", "--assignment", "losses", "--shard", "3/2", "--out", tmp_path,
                    cwd=ROOT)
     assert done.returncode == 2 and "expected K/N" in done.stderr
+
+
+# ---------------------------------------------------------------- a hostile class
+
+HOSTILE = ROOT / "tests" / "hostile"
+CONTROL_NAME = "\x1b[31mred\x1b[0m"
+
+
+@pytest.fixture(scope="module")
+def hostile_class(tmp_path_factory):
+    """Honest students beside every batch attack: links to the reference and to another student, a
+    FIFO, names that are a formula or terminal control sequences, a thousand-dimension result,
+    tampering, control sequences in a message. One `nngrade grade` run over them all."""
+    root = tmp_path_factory.mktemp("hostile-course")
+    submitted = root / "submitted"
+    reference = (ROOT / "solutions" / "losses.py").read_text()
+
+    def hand_in(student, text=None):
+        folder = submitted / student / "losses"
+        folder.mkdir(parents=True)
+        if text is not None:
+            (folder / "losses.py").write_text(text)
+        return folder
+
+    hand_in("alice", reference)
+    hand_in("=2+3", reference)
+    hand_in(CONTROL_NAME, reference)
+    hand_in("rank", reference + "\n" + (HOSTILE / "huge_rank_output.py").read_text())
+    hand_in("tamper", reference + "\n" + (HOSTILE / "wraps_the_probe.py").read_text())
+    hand_in("controls", reference + "\n" + (HOSTILE / "control_sequences_in_message.py").read_text())
+    (hand_in("link_file") / "losses.py").symlink_to(ROOT / "solutions" / "losses.py")
+    (submitted / "link_folder").mkdir()
+    (submitted / "link_folder" / "losses").symlink_to(ROOT / "solutions", target_is_directory=True)
+    (submitted / "link_student").symlink_to(submitted / "alice", target_is_directory=True)
+    os.mkfifo(hand_in("fifo") / "losses.py")
+    done = subprocess.Popen([sys.executable, "-m", "graders.cli", "grade", submitted, "--assignment", "losses",
+                             "--workers", "2", "--out", root / "out"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    stdout, stderr = done.communicate(timeout=900)
+    return done, stdout, stderr, root / "out"
+
+
+def test_a_hostile_class_is_graded_to_the_end_with_every_students_result(hostile_class):
+    done, stdout, stderr, out = hostile_class
+    assert done.returncode == 0, stderr
+    reports = {json.loads(path.read_text())["extra_data"]["student"]: json.loads(path.read_text())
+               for path in out.glob("*.json")}
+    scores = {student: (report["score"], report["extra_data"]["status"]) for student, report in reports.items()}
+    assert scores == {
+        "alice": (42.0, "graded"), "=2+3": (42.0, "graded"), CONTROL_NAME: (42.0, "graded"),
+        "rank": (33.0, "graded"), "tamper": (0.0, "flagged for review"), "controls": (33.0, "graded"),
+        "link_file": (0.0, "unreadable"), "link_folder": (0.0, "unreadable"), "link_student": (0.0, "unreadable"),
+        "fifo": (0.0, "unreadable")}
+    for student in ("link_file", "link_folder", "link_student"):
+        assert "symbolic link" in reports[student]["extra_data"]["reason"]
+    assert "not a regular file" in reports["fifo"]["extra_data"]["reason"]
+    assert reports["tamper"]["extra_data"]["flagged"]
+    assert all(report["extra_data"]["max_score"] == 42.0 for report in reports.values())
+
+
+def test_a_hostile_class_leaves_no_process_and_prints_no_control_character(hostile_class):
+    from test_hostile import owned_processes
+
+    done, stdout, stderr, _ = hostile_class
+    assert owned_processes(owner=done.pid) == []
+    assert "\x1b" not in stdout + stderr and "\\x1b[31mred" in stderr
+
+
+def test_the_csv_takes_names_as_text(hostile_class):
+    _, _, _, out = hostile_class
+    rows = {row["student"]: row for row in csv.DictReader((out / "scores.csv").open())}
+    assert rows["'=2+3"]["total"] == "42.0"
+    assert rows["\\x1b[31mred\\x1b[0m"]["total"] == "42.0"
+    assert rows["tamper"]["status"] == "flagged for review" and rows["fifo"]["status"] == "unreadable"
+
+
+def test_a_judge_past_the_wall_is_stopped_and_a_rerun_keeps_its_result(tmp_path):
+    """A student whose grading outlasts the wall (here a loop while loading, with the wall shorter than
+    the load time) is reported as timed out, the next student is graded by a fresh judge, nothing is
+    left running, and a second run keeps that result instead of hanging on it again."""
+    from graders.engine.batch import grade_batch
+    from test_hostile import settled
+
+    for student, text in (("hangs", (HOSTILE / "infinite_loop_at_import.py").read_text()),
+                          ("zoe", (ROOT / "solutions" / "losses.py").read_text())):
+        (tmp_path / "submitted" / student / "losses").mkdir(parents=True)
+        (tmp_path / "submitted" / student / "losses" / "losses.py").write_text(text)
+    log = io.StringIO()
+    counts = grade_batch(tmp_path / "submitted", "losses", tmp_path / "out", workers=1, wall=20, stream=log)
+    assert counts == {"graded": 1, "timed out": 1}
+    hung = json.loads((tmp_path / "out" / "hangs.json").read_text())
+    assert hung["score"] == 0.0 and hung["extra_data"]["max_score"] == 42.0 and "20 s" in hung["extra_data"]["reason"]
+    assert json.loads((tmp_path / "out" / "zoe.json").read_text())["score"] == 42.0
+    assert settled() == []
+    started = time.monotonic()
+    assert grade_batch(tmp_path / "submitted", "losses", tmp_path / "out", wall=20, stream=log) == counts
+    assert time.monotonic() - started < 5

@@ -2,6 +2,7 @@
 
 import json
 import re
+import os
 import shutil
 import subprocess
 import sys
@@ -234,3 +235,24 @@ def test_the_readme_pytest_line_works_from_any_folder(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert re.search(r"\d+ passed", done.stdout) and "failed" not in done.stdout
+
+
+def test_a_notebook_with_a_numeric_cell_source_is_unreadable_in_one_line(tmp_path):
+    shutil.copy(ROOT / "tests" / "hostile" / "numeric_cell_source.ipynb", tmp_path / "losses.ipynb")
+    done = nngrade("check", tmp_path / "losses.ipynb", "--json", tmp_path / "r.json")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0 and "source that is not text" in done.stderr
+
+
+def test_a_fifo_is_unreadable_at_once(tmp_path):
+    os.mkfifo(tmp_path / "losses.py")
+    done = nngrade("check", tmp_path / "losses.py")
+    assert done.returncode == 2 and "not a regular file" in done.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the full sandbox needs root on Linux")
+def test_explain_isolation_lists_every_layer():
+    done = nngrade("check", "--explain-isolation")
+    assert done.returncode == 0, done.stderr
+    for layer in ("seccomp", "no_new_privs", "nosuid", "scrubbed environment"):
+        assert layer in done.stdout, layer

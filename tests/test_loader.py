@@ -1,5 +1,8 @@
 """Reading a submission: which file, which code, and what loading it says when a cell fails."""
 
+import json
+import os
+
 import nbformat
 import pytest
 
@@ -69,3 +72,37 @@ def test_the_kernel_history_keeps_only_the_latest_definition_of_each_name():
     history = ["", "def f():\n    return 1", "f()", "def f():\n    return 2", "x = ("]
     sources = loader.kernel_history_sources({"_ih": history})
     assert "return 1" not in "".join(sources) and "return 2" in "".join(sources)
+
+
+def test_only_regular_files_are_read_links_and_fifos_are_unreadable_with_the_reason(tmp_path):
+    (tmp_path / "real.py").write_text("x = 1\n")
+    (tmp_path / "linked").mkdir()
+    (tmp_path / "linked" / "losses.py").symlink_to(tmp_path / "real.py")
+    (tmp_path / "folder_link").symlink_to(tmp_path / "linked", target_is_directory=True)
+    (tmp_path / "piped").mkdir()
+    os.mkfifo(tmp_path / "piped" / "losses.py")
+    for path, reason in ((tmp_path / "linked", "symbolic link"), (tmp_path / "folder_link", "symbolic link"),
+                         (tmp_path / "linked" / "losses.py", "symbolic link"),
+                         (tmp_path / "piped", "not a regular file")):
+        with pytest.raises(loader.UnreadableSubmission, match=reason):
+            loader.code_chunks(loader.resolve(path, "losses"))
+    # A FIFO put where a regular file was found is refused when read, without blocking.
+    with pytest.raises(loader.UnreadableSubmission, match="not a regular file"):
+        loader.read_bytes(tmp_path / "piped" / "losses.py")
+
+
+@pytest.mark.parametrize("source", [42, ["x = 1\n", 2], None])
+def test_a_malformed_cell_makes_the_notebook_unreadable_in_one_line(tmp_path, source):
+    path = notebook(tmp_path / "losses.ipynb", [("import torch", None, False, False)])
+    data = json.loads(path.read_text())
+    data["cells"][0]["source"] = source
+    path.write_text(json.dumps(data))
+    with pytest.raises(loader.UnreadableSubmission, match="is not a readable notebook") as raised:
+        loader.code_chunks(path)
+    assert "\n" not in str(raised.value)
+
+
+def test_code_of_any_reasonable_size_is_read_whole(tmp_path):
+    code = "x = 1\n" + "# " + "y" * (12 << 20) + "\n"
+    (tmp_path / "losses.py").write_text(code)
+    assert loader.code_chunks(tmp_path / "losses.py")[0].source == code

@@ -5,6 +5,7 @@ real nbgrader on a temporary course, the way nbgrader's own tests do it."""
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -724,14 +725,21 @@ def test_one_mistake_gets_partial_credit_in_that_cell_only(course):
     assert "mse_loss: " + f"{scores['mse_loss']:g} / 9 points" in report and "times the mean" in report
 
 
-@pytest.mark.parametrize("student, honest", [("oscar", "bob"), ("victor", "bob"), ("peggy", "carol"),
-                                             ("sybil", "carol"), ("trent", "carol")])
+@pytest.mark.parametrize("student, honest", [("oscar", "bob"), ("victor", "bob"), ("sybil", "carol"),
+                                             ("trent", "carol")])
 def test_a_cheat_earns_exactly_its_honest_score(course, student, honest):
-    """oscar imports the reference solutions, victor reads alice's notebook, peggy walks the stack to
-    the scoreboard, sybil registers a pytest plugin through the environment, trent rewrites the
-    gradebook and leaves a daemon to do it again."""
+    """oscar imports the reference solutions, victor reads alice's notebook, sybil registers a pytest
+    plugin through the environment, trent rewrites the gradebook and leaves a daemon to do it again."""
     assert cell_scores(course, student) == cell_scores(course, honest)
     assert cell_scores(course, student, "db2") == cell_scores(course, honest, "db2")
+
+
+def test_a_cheat_who_walks_the_stack_scores_zero_and_is_flagged(course):
+    """peggy walks the stack to the scoreboard: tampering with the grading machinery, which scores the
+    whole submission zero, in both paths, and flags it for review."""
+    assert cell_scores(course, "peggy") == ZERO and cell_scores(course, "peggy", "db2") == ZERO
+    report = json.loads((course["root"] / "graded" / "peggy.json").read_text())
+    assert report["extra_data"]["status"] == "flagged for review" and report["extra_data"]["flagged"]
 
 
 def test_no_cheat_changes_another_students_grade_or_outlives_the_grading(course):

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pytest
 import torch
-from torch import Tensor, randn  # bound at import, before any submission is loaded
+from torch import Tensor, equal, randn  # bound at import, before any submission is loaded
 from torch.autograd import grad as autograd_grad
 
 from graders.checks import source_scan
@@ -59,12 +59,31 @@ def probe(submission: Submission, routine: str, *, what: str, timeout: float | N
     submission does not define (a probe returns {"missing": name} for that).
     """
     try:
-        report = submission.run(routine, timeout=timeout, **kwargs)
+        report, problem = submission.run(routine, timeout=timeout, **kwargs), None
     except SubmissionFault as error:
-        fail(f"{what} could not be run: {error}")
+        report, problem = None, str(error)
+    if problem:  # outside the except block, so that the report shows the reason and nothing else
+        fail(f"{what} could not be run: {problem}")
     if isinstance(report, dict) and report.get("missing"):
         fail(missing_message(submission, report["missing"]))
+    _from_the_data(report)
     return report
+
+
+def _from_the_data(report):
+    """Where a probe returned the output itself, its dtype, device and shape are read from the tensor
+    that arrived (a `meta` output arrives as a `meta` tensor), not from what the worker said of it."""
+    if isinstance(report, list):
+        for item in report:
+            _from_the_data(item)
+    elif isinstance(report, dict):
+        output = report.get("output")
+        if isinstance(output, Tensor):
+            report.update(output_dtype=str(output.dtype), output_device=output.device.type,
+                          output_shape=list(output.shape))
+        for value in report.values():
+            if isinstance(value, (list, dict)):
+                _from_the_data(value)
 
 
 def call(submission: Submission, function: str, case: Case, *, device="cpu", requires_grad=(),
@@ -234,7 +253,12 @@ def check_rejects_unknown_reduction(submission, spec: Function, case: Case):
 
 def check_inputs_unmodified(submission, spec: Function, case: Case):
     report = check_value_then(submission, spec, case)
-    changed = [position + 1 for position, flag in enumerate(report["modified"]) if flag]
+    if report["threads_left"]:
+        fail(f"{case.signature(spec.name)} left {report['threads_left']} thread(s) running, which may still change "
+             "its inputs; a function must finish its work before it returns.")
+    changed = [position + 1 for position, (sent, after) in enumerate(zip(case.args, report["inputs_after"]))
+               if isinstance(sent, Tensor) and not (isinstance(after, Tensor) and after.shape == sent.shape
+                                                    and after.dtype == sent.dtype and equal(after, sent))]
     if changed:
         fail(f"{case.signature(spec.name)} changed argument(s) {changed} in place. "
              "Hint: in-place operations (x -= ..., x.sub_(...), x[...] = ...) on an argument change the "

@@ -1,44 +1,69 @@
-"""`nngrade grade`: a whole class, graded in parallel, isolated, resumable.
+"""`nngrade grade`: a whole class, graded in parallel, isolated, resumable, and always to the end.
 
-Start-up is paid once per batch: this process imports torch and the graders and starts one zygote,
-then forks the judge processes (one per `--workers`), which share that zygote; every submission gets
-a fresh confined worker forked from it, as in `nngrade check`. The parent only collects finished
-reports (from its own judge processes, never from student code), writes each student's results.json
-atomically as soon as it arrives, and at the end the CSV and, on request, the nbgrader gradebook.
+Judge processes (one per `--workers`) each import torch once and start their own zygote; every
+submission then gets a fresh confined worker forked from it, as in `nngrade check`. The parent
+only hands out students and collects finished reports (from its own judge processes, never from
+student code), writes each student's results.json atomically as soon as it arrives, and at the end
+the CSV and, on request, the nbgrader gradebook. A judge that does not finish a student within the
+wall (`wall`: the submission's whole budget and load time, and a margin) is killed, with its zygote's
+workers, and that student is reported as timed out; a fresh judge takes the next student.
+
+The submitted tree is data: only a student's own regular files are read (a symbolic link, for a file,
+the assignment's folder or the student's folder, and a FIFO or device are unreadable, with the
+reason), and a student's name is escaped wherever it is written (CSV, terminal).
+
+A class too big for one machine is graded in shards (`--shard K/N`, a stable split by student name),
+and `merge` combines their results into the CSV and the gradebook one run would have written.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
+import collections
 import csv
 import hashlib
 import io
 import json
 import multiprocessing
+import multiprocessing.connection
 import os
 import sys
 import time
 from pathlib import Path
 
 from graders.engine import loader, runner
-from graders.engine.faults import TimedOut, Unloadable
-from graders.engine.report import Verdict, function_verdicts, results_json
+from graders.engine.faults import Tampered, TimedOut, Unloadable
+from graders.engine.report import Verdict, escaped, function_verdicts, results_json
+from graders.engine.sandbox import Limits
+
+JUDGE_MARGIN = 60.0  # seconds a judge may take beyond a submission's budget and load time
 
 
 def discover(submitted: Path, assignment: str) -> list[tuple[str, Path]]:
-    """(student, their assignment folder) for every submitted/<student>/<assignment>/ folder."""
+    """(student, their assignment folder) for every submitted/<student>/ that holds an <assignment>
+    entry, or is a symbolic link (graded as unreadable: only a student's own folder is read)."""
     if not submitted.is_dir():
         raise FileNotFoundError(f"{submitted} is not a folder")
-    return sorted((folder.name, folder / assignment) for folder in submitted.iterdir()
-                  if (folder / assignment).is_dir() and not folder.name.startswith("."))
+    found = []
+    for folder in submitted.iterdir():
+        if folder.name.startswith("."):
+            continue
+        if folder.is_symlink() or (folder.is_dir() and os.path.lexists(folder / assignment)):
+            found.append((folder.name, folder / assignment))
+    return sorted(found)
+
+
+def _graded_path(folder: Path) -> Path:
+    """What is graded for a student: their assignment folder, or their own folder when that is a
+    symbolic link (which the loader then refuses, saying so)."""
+    return folder.parent if folder.parent.is_symlink() else folder
 
 
 def fingerprint(folder: Path, assignment: str, seed: int) -> str:
     """Identifies what was graded: the submission's bytes and the grading seed."""
     digest = hashlib.sha256(f"{assignment}:{seed}:".encode())
     try:
-        digest.update(loader.resolve(folder, assignment).read_bytes())
-    except (loader.UnreadableSubmission, OSError):
+        digest.update(loader.read_bytes(loader.resolve(_graded_path(folder), assignment)))
+    except loader.UnreadableSubmission:
         digest.update(b"unreadable")
     return digest.hexdigest()
 
@@ -47,16 +72,19 @@ def grade_one(student: str, folder: Path, assignment: str, seed: int, device: st
     """Grade one student's submission (in a judge process) and return its results.json."""
     started = time.monotonic()
     extra = {"student": student, "fingerprint": fingerprint(folder, assignment, seed), "seed": seed}
+    path = _graded_path(folder)
     try:
-        loader.code_chunks(loader.resolve(folder, assignment))
+        loader.code_chunks(loader.resolve(path, assignment))
         unreadable = None
     except loader.UnreadableSubmission as error:
         unreadable = str(error)
     # An unreadable submission is graded too: every check fails with the reason, and the report
     # carries the assignment's full points like any other.
-    board = runner.grade(folder, assignment, device=device, seed=seed, hide=hide)
+    board = runner.grade(path, assignment, device=device, seed=seed, hide=hide)
     if unreadable:
         status, extra["reason"] = "unreadable", unreadable
+    elif Tampered in board.faults:
+        status = "flagged for review"
     elif Unloadable in board.faults:
         status = "failed to load"
     elif TimedOut in board.faults:
@@ -71,20 +99,108 @@ def grade_one(student: str, folder: Path, assignment: str, seed: int, device: st
     return report
 
 
-def _warm_up(assignment: str):
-    """Pay the start-up once per batch, in this process, before the judges are forked from it: start
-    the zygote (which imports torch in a process of its own, meanwhile), import torch, pytest and the
-    assignment's graders. No torch operation runs here: forking after one could hang the judges."""
-    import importlib
-
+def _judge(connection, owner: int):
+    """A judge process: import torch and the graders, start a zygote (its workers marked as graded on
+    behalf of `owner`), then grade each student sent until told to stop."""
     from graders.engine.isolation import Zygote
 
+    Zygote.owner = owner
     Zygote.shared()
     import torch  # noqa: F401
 
     import graders.plugin  # noqa: F401
 
-    importlib.import_module(f"graders.test_{assignment}")
+    while True:
+        try:
+            task = connection.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        try:
+            report = grade_one(*task)
+        except Exception as error:  # noqa: BLE001 - a judge's error costs one student, not the batch
+            report = {"error": f"{type(error).__name__}: {error}"[:500]}
+        connection.send(report)
+
+
+class _Judges:
+    """Judge processes, each given one student at a time and stopped when it passes the wall."""
+
+    def __init__(self, count: int, wall: float):
+        self.context = multiprocessing.get_context("spawn")
+        self.wall = wall
+        self.idle = [self._start() for _ in range(count)]
+        self.busy: dict = {}  # judge -> (student, deadline)
+
+    def _start(self):
+        ours, theirs = self.context.Pipe()
+        process = self.context.Process(target=_judge, args=(theirs, os.getpid()), daemon=True)
+        process.start()
+        theirs.close()
+        return process, ours
+
+    def give(self, student: str, task: tuple):
+        judge = self.idle.pop()
+        judge[1].send(task)
+        self.busy[judge] = (student, time.monotonic() + self.wall)
+
+    def finished(self) -> list[tuple[str, dict | None, str, str]]:
+        """Wait for a judge to finish or pass the wall; for each, (student, its report, or None with the
+        status and the reason)."""
+        soonest = min(deadline for _, deadline in self.busy.values())
+        waited = [handle for process, connection in self.busy for handle in (connection, process.sentinel)]
+        multiprocessing.connection.wait(waited, timeout=max(soonest - time.monotonic(), 0))
+        done = []
+        for judge, (student, deadline) in list(self.busy.items()):
+            process, connection = judge
+            report = None
+            if connection.poll():
+                try:
+                    report = connection.recv()
+                except (EOFError, OSError):
+                    report = {"error": "its judge process ended"}
+            elif not process.is_alive():
+                report = {"error": f"its judge process ended (exit code {process.exitcode})"}
+            elif time.monotonic() < deadline:
+                continue
+            del self.busy[judge]
+            if report is not None and "error" not in report:
+                self.idle.append(judge)
+                done.append((student, report, "", ""))
+                continue
+            # Past the wall, ended, or in an unknown state after an error: replaced by a fresh judge.
+            process.kill()  # its zygote then kills every worker it started, and ends
+            process.join()
+            connection.close()
+            self.idle.append(self._start())
+            if report is None:
+                done.append((student, None, "timed out", f"grading did not finish within {self.wall:g} s"))
+            else:
+                done.append((student, None, "grader error", report["error"]))
+        return done
+
+    def stop(self):
+        for process, connection in self.idle:
+            try:
+                connection.send(None)
+            except OSError:
+                pass
+        for process, connection in [*self.idle, *self.busy]:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+                process.join()
+            connection.close()
+
+
+def _unfinished(assignment: str, status: str, why: str, extra: dict) -> dict:
+    """The report of a student whose judge failed or passed the wall: zero of the assignment's points."""
+    points = runner.declared_points(runner.grader_module(assignment))
+    return {"score": 0.0, "tests": [], "extra_data": {
+        "assignment": assignment, "max_score": float(sum(points.values())), "devices": [],
+        "functions": {function: {"score": 0.0, "max_score": top} for function, top in points.items()},
+        "skipped": [], **extra, "status": status, "reason": why}}
 
 
 class Progress:
@@ -101,15 +217,16 @@ class Progress:
         score = f"{report['score']:g}/{report['extra_data']['max_score']:g}"
         elapsed = time.monotonic() - self.started
         eta = elapsed / self.done * (self.total - self.done)
+        name = escaped(student)
         if self.tty:
             width = 30
             filled = int(width * self.done / self.total)
             bar = "#" * filled + "-" * (width - filled)
-            self.stream.write(f"\r[{bar}] {self.done}/{self.total}  ETA {eta:4.0f} s  {student[:20]:<20} {score}")
+            self.stream.write(f"\r[{bar}] {self.done}/{self.total}  ETA {eta:4.0f} s  {name[:20]:<20} {score}")
             if self.done == self.total:
                 self.stream.write("\n")
         else:
-            self.stream.write(f"[{self.done}/{self.total}] {student}: {score} ({status}), ETA {eta:.0f} s\n")
+            self.stream.write(f"[{self.done}/{self.total}] {name}: {score} ({status}), ETA {eta:.0f} s\n")
         self.stream.flush()
 
 
@@ -122,17 +239,19 @@ def in_shard(student: str, shard: tuple[int, int]) -> bool:
 
 def grade_batch(submitted: Path, assignment: str, out: Path, *, workers: int = 0, force: bool = False,
                 seed: int = 0, device: str = "all", gradebook: str | None = None, autograded: Path | None = None,
-                shard: tuple[int, int] = (1, 1), stream=sys.stderr) -> dict:
+                shard: tuple[int, int] = (1, 1), stream=sys.stderr, wall: float | None = None) -> dict:
     """Grade every submission of `assignment` under `submitted` (or of one shard of the class); return
     the counts by status.
 
-    With `gradebook`, the scores also go into that nbgrader gradebook and each notebook submission's
-    autograded notebook into `autograded/<student>/<assignment>/`, as `nbgrader autograde` leaves them.
-    A shard of several writes its students' results only: `merge` makes the CSV and the gradebook."""
+    `wall` (seconds; default a submission's budget and load time, and JUDGE_MARGIN) is the most one
+    student may take, everything included. With `gradebook`, the scores also go into that nbgrader
+    gradebook and each notebook submission's autograded notebook into `autograded/<student>/<assignment>/`,
+    as `nbgrader autograde` leaves them. A shard of several writes its students' results only: `merge`
+    makes the CSV and the gradebook."""
     out.mkdir(parents=True, exist_ok=True)
     students = [(student, folder) for student, folder in discover(submitted, assignment) if in_shard(student, shard)]
     hide = [str(submitted.resolve()), str(out.resolve())]
-    pending = []
+    pending = collections.deque()
     for student, folder in students:
         done = _read_report(out / f"{student}.json")
         if force or not done or done["extra_data"].get("fingerprint") != fingerprint(folder, assignment, seed):
@@ -142,23 +261,24 @@ def grade_batch(submitted: Path, assignment: str, out: Path, *, workers: int = 0
         stream.write(f"{skipped} of {len(students)} submissions already graded and unchanged: kept "
                      "(use --force to regrade)\n")
     progress = Progress(len(pending), stream)
-    workers = max(1, min(workers or os.cpu_count() or 1, len(pending) or 1))
     if pending:
-        _warm_up(assignment)
-    context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = {pool.submit(grade_one, student, folder, assignment, seed, device, hide): student
-                   for student, folder in pending}
-        for future in concurrent.futures.as_completed(futures):
-            student = futures[future]
-            try:
-                report = future.result()
-            except Exception as error:  # noqa: BLE001 - a judge crash costs one student, not the batch
-                report = {"score": 0.0, "tests": [], "extra_data": {
-                    "assignment": assignment, "max_score": 0.0, "devices": [], "student": student,
-                    "status": "grader error", "reason": f"{type(error).__name__}: {error}"}}
-            runner.write_atomically(out / f"{student}.json", json.dumps(report, indent=2))
-            progress.update(student, report)
+        limits = Limits()
+        judges = _Judges(max(1, min(workers or os.cpu_count() or 1, len(pending))),
+                         wall or limits.budget + limits.load_timeout + JUDGE_MARGIN)
+        try:
+            while pending or judges.busy:
+                while pending and judges.idle:
+                    student, folder = pending.popleft()
+                    judges.give(student, (student, folder, assignment, seed, device, hide))
+                for student, report, status, why in judges.finished():
+                    if report is None:
+                        folder = dict(students)[student]
+                        report = _unfinished(assignment, status, why, {
+                            "student": student, "fingerprint": fingerprint(folder, assignment, seed), "seed": seed})
+                    runner.write_atomically(out / f"{student}.json", json.dumps(report, indent=2))
+                    progress.update(student, report)
+        finally:
+            judges.stop()
     reports = {student: _read_report(out / f"{student}.json") for student, _ in students}
     if shard[1] == 1:
         finish(out, assignment, reports, submitted, gradebook=gradebook, autograded=autograded, stream=stream)
@@ -224,7 +344,7 @@ def write_autograded_notebooks(folders: dict[str, Path], reports: dict, assignme
         if not report or report["extra_data"].get("status") == "unreadable":
             continue
         try:
-            notebook = loader.resolve(folders[student], assignment)
+            notebook = loader.resolve(_graded_path(folders[student]), assignment)
         except loader.UnreadableSubmission:
             continue
         if notebook.suffix != ".ipynb":
@@ -235,8 +355,8 @@ def write_autograded_notebooks(folders: dict[str, Path], reports: dict, assignme
             write_autograded(notebook, autograded / student / assignment / f"{assignment}.ipynb", student=student,
                              assignment=assignment, db_url=gradebook, verdicts=verdicts, config=config)
         except Exception as error:  # noqa: BLE001 - one notebook nbgrader cannot sanitise costs its feedback only
-            stream.write(f"{student}: no autograded notebook ({type(error).__name__}: {error}); "
-                         "the scores are recorded\n")
+            stream.write(escaped(f"{student}: no autograded notebook ({type(error).__name__}: {error}); "
+                                 "the scores are recorded") + "\n")
 
 
 def _read_report(path: Path) -> dict | None:
@@ -256,7 +376,14 @@ def write_csv(path: Path, reports: dict):
     writer.writerow(["student", *functions, "total", "max_score", "status"])
     for student, report in sorted(reports.items()):
         scores = report["extra_data"].get("functions", {}) if report else {}
-        writer.writerow([student, *[scores.get(name, {}).get("score", 0.0) for name in functions],
+        writer.writerow([_cell(student), *[scores.get(name, {}).get("score", 0.0) for name in functions],
                          report["score"] if report else 0.0, report["extra_data"]["max_score"] if report else "",
-                         report["extra_data"].get("status", "") if report else "missing"])
+                         _cell(report["extra_data"].get("status", "")) if report else "missing"])
     runner.write_atomically(path, buffer.getvalue())
+
+
+def _cell(text: str) -> str:
+    """A text cell of the CSV that a spreadsheet shows as text: one starting like a formula (=, +, -, @)
+    gets a leading apostrophe, and control characters are escaped."""
+    text = escaped(str(text))
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

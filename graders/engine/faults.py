@@ -34,3 +34,8 @@ class BudgetSpent(SubmissionFault):
 
 class NotRunAgain(SubmissionFault):
     """A function that timed out once is not called again."""
+
+
+class Tampered(SubmissionFault):
+    """The submission tampered with the grading machinery (grader modules, the stack, the profiler
+    hook, the probe channel): it scores zero and is flagged for review, whatever it earned before."""

@@ -1,10 +1,16 @@
-"""The judge's side of isolation: a zygote process to fork workers from, and the `Isolated`
-backend of the `Submission` proxy.
+"""The judge's side of isolation: a zygote process to fork workers from, and the `Isolated` backend of the
+`Submission` proxy.
 
 The judge never executes student code. It sends the submission's code to a worker, sends probe
-requests, and reads back plain data (`graders.engine.codec`), under a deadline per call and a time
-budget per submission. A worker that hangs, dies or misbehaves is killed with everything it
-started; the call fails with a one-line reason and the next call gets a fresh worker.
+requests, and reads back plain data (`graders.engine.codec`), under a deadline per call and a hard wall
+per submission (`Limits.budget`, counted from the first worker's start, restarts included). A worker
+that hangs, dies or misbehaves is killed with everything it started; the call fails with a one-line
+reason and the next call gets a fresh worker.
+
+Nothing a worker says about itself is taken on trust: every request carries a fresh nonce that its
+reply must echo (a frame the student's code wrote on the channel does not), a reply's size and shape are
+checked before it is read, and the worker is ended through a pidfd that the zygote handed over before
+any student code ran, so clean-up can never reach another process.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import atexit
 import dataclasses
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -22,10 +29,13 @@ import time
 from pathlib import Path
 
 from graders.engine import codec
-from graders.engine.faults import BudgetSpent, ProbeFailed, TimedOut, Unloadable, UnreadableReply, WorkerEnded
-from graders.engine.sandbox import Limits
+from graders.engine.faults import (BudgetSpent, ProbeFailed, Tampered, TimedOut, Unloadable, UnreadableReply,
+                                   WorkerEnded)
+from graders.engine.report import printable
+from graders.engine.sandbox import Limits, scrubbed_environment
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the graders package
+SPAWN_TIMEOUT = 30.0  # seconds for the zygote to start a worker
 
 
 def private_paths() -> list[Path]:
@@ -36,54 +46,69 @@ def private_paths() -> list[Path]:
 
 
 class Zygote:
-    """A fresh interpreter that has imported torch and forks workers on request: one per grading run,
-    shared by the judge processes that `nngrade grade` forks from the process that started it."""
+    """A fresh interpreter that has imported torch and forks workers on request; one per judge process."""
 
     _shared: Zygote | None = None
     _lock = threading.Lock()
+    owner: int | None = None  # the process on whose behalf it grades (default: this one)
 
     @classmethod
     def shared(cls) -> Zygote:
         with cls._lock:
-            inherited = cls._shared is not None and cls._shared.owner != os.getpid()
-            # A judge forked from the owner uses the owner's zygote (one message on the control socket
-            # is one request, whoever sends it); only the owner, its parent, can tell whether it ended.
-            if not inherited and (cls._shared is None or cls._shared.process.poll() is not None):
+            if cls._shared is None or cls._shared.process.poll() is not None:
                 cls._shared = cls()
             return cls._shared
 
     def __init__(self):
         self.control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         paths = [str(PACKAGE_ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths), "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1",
-               "PYTHONDONTWRITEBYTECODE": "1"}
+        # Only what the zygote needs of this process's environment: the variables an instructor set
+        # (a secret seed, a token) never reach it, nor its workers.
+        env = {**scrubbed_environment(os.environ), "PYTHONPATH": os.pathsep.join(paths), "MPLBACKEND": "Agg",
+               "OMP_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
         # The zygote must not touch a GPU: each worker initialises its own device when a probe asks.
-        self.process = subprocess.Popen([sys.executable, "-m", "graders.engine.worker", str(theirs.fileno())],
+        self.process = subprocess.Popen([sys.executable, "-m", "graders.engine.worker", str(theirs.fileno()),
+                                         "--owner", str(self.owner or os.getpid())],
                                         pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL,
                                         start_new_session=True)
         theirs.close()
-        self.owner = os.getpid()
         self.lock = threading.Lock()
         atexit.register(self.stop)
 
     def stop(self):
-        """Close the control socket (the zygote then returns) and wait for the zygote to end; one
-        still importing torch (a run that ended early) is killed: it holds nothing worth waiting for."""
-        if self.owner != os.getpid():
-            return
+        """Close the control socket (the zygote then kills its workers and returns) and wait for it."""
         self.control.close()
         try:
-            self.process.wait(timeout=0.5)
+            self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
 
-    def spawn(self, request: dict) -> socket.socket:
+    def spawn(self, request: dict) -> tuple[socket.socket, int, dict]:
+        """A new worker: (the connection to it, a pidfd of it, the facts its launcher reported)."""
         ours, theirs = socket.socketpair()
-        with self.lock:
-            socket.send_fds(self.control, [json.dumps(request).encode()], [theirs.fileno()])
-        theirs.close()
-        return ours
+        try:
+            with self.lock:
+                socket.send_fds(self.control, [json.dumps(request).encode()], [theirs.fileno()])
+                self.control.settimeout(SPAWN_TIMEOUT)
+                try:
+                    message, fds, _, _ = socket.recv_fds(self.control, 1024, 1)
+                except OSError:
+                    # A zygote that does not answer in time is out of step with this socket: replace it.
+                    self.process.kill()
+                    raise
+                finally:
+                    self.control.settimeout(None)
+        finally:
+            theirs.close()
+        if not fds:
+            ours.close()
+            raise OSError("the zygote could not start a worker")
+        return ours, fds[0], json.loads(message)
+
+
+def _nonce() -> str:
+    return secrets.token_hex(16)
 
 
 class Isolated:
@@ -91,60 +116,90 @@ class Isolated:
 
     def __init__(self, chunks, limits: Limits | None = None, hide=()):
         limits = limits or Limits()
-        self.request = {"chunks": [[chunk.label, chunk.source] for chunk in chunks],
-                        "limits": dataclasses.asdict(limits), "hide": [str(path) for path in hide]}
+        self.request = {"limits": dataclasses.asdict(limits), "hide": [str(path) for path in hide]}
+        self.labels = [chunk.label for chunk in chunks]
+        self.code = [chunk.source.encode() for chunk in chunks]
         self.limits = limits
-        self.spent = 0.0
+        self.deadline = time.monotonic() + limits.budget  # the hard wall for everything done for it
         self.connection = None
-        self.pids: tuple[int, int] | None = None
+        self.pidfd: int | None = None
+        self.launcher: dict = {}
         self.load_errors: list[str] = []
         self.unloadable: str | None = None
+        self.tampered: list[str] = []
         self.layers: list[str] = []
-        self._start()
+        if sum(map(len, self.code)) > codec.MAX_CODE:
+            self.unloadable = f"the submission's code is larger than {codec.size_text(codec.MAX_CODE)}"
+        else:
+            self._start()
+
+    def _left(self) -> float:
+        return self.deadline - time.monotonic()
 
     def _start(self):
-        started = time.monotonic()
-        self.connection = Zygote.shared().spawn(self.request)
+        load_deadline = time.monotonic() + min(self.limits.load_timeout, max(self._left(), 0))
         try:
-            hello = self._receive(started + 30)
-            self.pids = (int(hello["pid"]), int(hello["pgid"]))
-            ready = self._receive(started + self.limits.load_timeout)
-            self.load_errors = [str(error) for error in ready.get("load_errors", [])][:50]
-            self.layers = [str(layer) for layer in ready.get("layers", [])]
+            self.connection, self.pidfd, self.launcher = Zygote.shared().spawn(self.request)
+            nonce = _nonce()
+            self.connection.settimeout(max(load_deadline - time.monotonic(), 0.001))
+            # The code goes as one blob, however many cells it has, cut up again by the sizes in the header.
+            header = {"nonce": nonce, "labels": self.labels, "sizes": list(map(len, self.code))}
+            codec.write_message(self.connection, json.dumps(header), [b"".join(self.code)])
+            ready, _ = self._receive(nonce, load_deadline)
+            self.load_errors = [printable(str(error))[:300] for error in ready.get("load_errors", [])][:50]
+            self.layers = [printable(str(layer))[:300] for layer in ready.get("layers", [])][:20]
         except TimeoutError:
-            self.unloadable = f"loading the submission timed out after {self.limits.load_timeout:g} s"
-        except (EOFError, OSError, codec.CodecError, ValueError, KeyError, TypeError):
+            if self._left() > 0:
+                self.unloadable = f"loading the submission timed out after {self.limits.load_timeout:g} s"
+            else:  # the budget ran out while a worker was restarted: calls now fail as BudgetSpent
+                self.close()
+        except Tampered as evidence:
+            self.unloadable = str(evidence)
+        except (EOFError, OSError, ValueError, KeyError, TypeError, AttributeError):
             self.unloadable = ("loading the submission ended its process (sys.exit, os._exit, a crash, "
-                               "or a limit exceeded)")
-        finally:
-            self.spent += time.monotonic() - started
+                               "or a limit exceeded), or it sent something unreadable")
         if self.unloadable:
             self.close()
 
-    def _receive(self, deadline: float) -> dict:
-        header, _ = codec.read_message(self.connection, limit=1 << 20, deadline=deadline)
-        message = json.loads(header)
+    def _receive(self, nonce: str, deadline: float) -> tuple[dict, list[bytes]]:
+        """The worker's reply to the request that carried `nonce`. Raises Tampered (and remembers
+        why) for a frame that does not echo it or that reports evidence of tampering."""
+        header, blobs = codec.read_message(self.connection, deadline=deadline)
+        message = codec.parse(header)
         if type(message) is not dict:
-            raise ValueError("malformed message")
-        return message
+            raise codec.CodecError("a reply that is not a JSON object")
+        if message.get("nonce") != nonce:
+            self._tampered(["a frame the grading did not ask for came back on the probe channel "
+                            "(written there by the submission)"])
+        evidence = message.get("tampered")
+        if evidence:
+            self._tampered([str(line) for line in evidence][:10] if type(evidence) is list else [str(evidence)])
+        return message, blobs
+
+    def _tampered(self, evidence: list[str]):
+        self.tampered += [printable(line)[:300] for line in evidence]
+        raise Tampered(f"tampering with the grading machinery: {self.tampered[0]}")
 
     def run(self, probe: str, header: str, blobs: list[bytes], timeout: float | None = None):
+        if self.tampered:
+            raise Tampered(f"not run: tampering with the grading machinery ({self.tampered[0]})")
         if self.unloadable:
             raise Unloadable(self.unloadable)
-        left = self.limits.budget - self.spent
-        if left <= 0:
-            raise BudgetSpent(f"the submission used up its grading time ({self.limits.budget:g} s) "
-                              "on earlier checks")
-        if self.connection is None:
+        if self.connection is None and self._left() > 0:
             self._start()
             if self.unloadable:
                 raise Unloadable(self.unloadable)
-        limit = min(timeout or self.limits.call_timeout, left)
+        if self.connection is None or self._left() <= 0:
+            raise BudgetSpent(f"the submission used up its grading time ({self.limits.budget:g} s) "
+                              "on earlier checks")
+        limit = min(timeout or self.limits.call_timeout, max(self._left(), 0.001))
         started = time.monotonic()
+        nonce = _nonce()
         try:
-            codec.write_message(self.connection, json.dumps({"probe": probe, "kwargs": header}), blobs)
-            reply_header, reply_blobs = codec.read_message(self.connection, deadline=started + limit)
-            reply = json.loads(reply_header)
+            self.connection.settimeout(limit)
+            codec.write_message(self.connection, json.dumps({"nonce": nonce, "probe": probe, "kwargs": header}),
+                                blobs)
+            reply, reply_blobs = self._receive(nonce, started + limit)
         except TimeoutError:
             self.close()
             raise TimedOut(f"timed out after {limit:g} s") from None
@@ -152,28 +207,44 @@ class Isolated:
             self.close()
             raise WorkerEnded("the worker process ended during the call: the submission exited "
                               "(sys.exit/os._exit), crashed, or exceeded a limit") from None
-        except (codec.CodecError, ValueError) as error:
+        except codec.CodecError as error:
             self.close()
             raise UnreadableReply(f"the worker sent an unreadable reply ({error})") from None
-        finally:
-            self.spent += time.monotonic() - started
-        if type(reply) is not dict or not ("result" in reply or "fault" in reply):
-            raise UnreadableReply("the worker sent an unreadable reply")
+        except Tampered:
+            self.close()
+            raise
         if "fault" in reply:
             raise ProbeFailed(f"the probe failed next to the submission: {str(reply['fault'])[:300]}")
-        if type(reply["result"]) is not str:
+        if type(reply.get("result")) is not str:
+            self.close()
             raise UnreadableReply("the worker sent an unreadable reply")
         return reply["result"], reply_blobs
 
     def close(self):
-        if self.pids:
-            pid, group = self.pids
-            for kill in (lambda: os.kill(pid, signal.SIGKILL), lambda: os.killpg(group, signal.SIGKILL)):
-                try:
-                    kill()
-                except (ProcessLookupError, PermissionError):
-                    pass
-            self.pids = None
+        if self.pidfd is not None:
+            if not self.launcher.get("namespaced"):
+                self._kill_group()
+            try:
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.close(self.pidfd)
+            self.pidfd = None
         if self.connection is not None:
             self.connection.close()
             self.connection = None
+
+    def _kill_group(self):
+        """Without a PID namespace of its own, what the worker started is found by its process group.
+        The group's number cannot have passed to another process while the worker, a member of it,
+        still runs: the group is signalled only then (checked through the pidfd, just before)."""
+        import select
+
+        pid, group = self.launcher.get("pid"), self.launcher.get("group")
+        if type(pid) is not int or type(group) is not int or select.select([self.pidfd], [], [], 0)[0]:
+            return
+        try:
+            if os.getpgid(pid) == group:
+                os.killpg(group, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass

@@ -10,7 +10,9 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
+import os
 import re
+import stat
 import sys
 import traceback
 import types
@@ -39,37 +41,83 @@ def plain_name(path) -> str:
 
 
 def candidates(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir()
-                  if p.suffix in (".py", ".ipynb") and p.is_file() and not p.name.startswith("."))
+    """The .py and .ipynb entries of a folder, whatever their kind (`regular` checks the one chosen)."""
+    return sorted(p for p in folder.iterdir() if p.suffix in (".py", ".ipynb") and not p.name.startswith("."))
+
+
+def regular(file: Path) -> Path:
+    """`file`, when it is a regular file; UnreadableSubmission with the reason otherwise."""
+    kind = _kind(file)
+    if kind != "file":
+        raise UnreadableSubmission(f"{file.name} {kind}")
+    return file
 
 
 def resolve(path, assignment: str | None = None) -> Path:
     """The one file to grade: `path` itself, or the file inside a folder that is named after the
-    assignment (exactly, else once copied or renamed), or the folder's only .py/.ipynb file."""
+    assignment (exactly, else once copied or renamed), or the folder's only .py/.ipynb file. Only regular
+    files and folders are taken: a symbolic link (to the reference solution, to another student's work)
+    or a special file (a FIFO that would block the reader) is unreadable, with the reason."""
     path = Path(path)
-    if path.is_file():
+    kind = _kind(path)
+    if kind == "file":
         if path.suffix not in (".py", ".ipynb"):
             raise UnreadableSubmission(f"{path} is neither a .py file nor a notebook")
         return path
-    if not path.is_dir():
-        raise UnreadableSubmission(f"{path} does not exist")
+    if kind != "folder":
+        raise UnreadableSubmission(f"{path} {kind}")
     files = candidates(path)
     if assignment:
         for suffix in (".ipynb", ".py"):
-            if (path / f"{assignment}{suffix}").is_file():
-                return path / f"{assignment}{suffix}"
+            if os.path.lexists(path / f"{assignment}{suffix}"):
+                return regular(path / f"{assignment}{suffix}")
         named = [file for file in files if plain_name(file) == assignment]
         if len(named) > 1:
             raise UnreadableSubmission(
                 f"{path} holds {len(named)} files that could be the {assignment} submission "
                 f"({', '.join(file.name for file in named)}): name the one to grade")
         if named:
-            return named[0]
+            return regular(named[0])
     if len(files) == 1:
-        return files[0]
+        return regular(files[0])
     wanted = f" named {assignment}.ipynb or {assignment}.py" if assignment else ""
     listed = f" ({', '.join(file.name for file in files[:6])}{', ...' if len(files) > 6 else ''})" if files else ""
     raise UnreadableSubmission(f"{path} holds {len(files)} .py/.ipynb files{listed}; expected exactly one{wanted}")
+
+
+def _kind(path: Path) -> str:
+    """"file", "folder", or why `path` is neither (as the end of a sentence), without following links."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return "does not exist"
+    if stat.S_ISLNK(mode):
+        return "is a symbolic link: only regular files are graded"
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return "is not a regular file (a FIFO, socket or device): only regular files are graded"
+
+
+# The largest file read: a submission's code may be up to codec.MAX_CODE; a notebook also holds outputs.
+MAX_FILE = 128 << 20
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a regular file, opened without following a link and without blocking on a FIFO
+    that took its place; UnreadableSubmission otherwise."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        raise UnreadableSubmission(f"cannot read {path.name}: {error.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UnreadableSubmission(f"{path.name} is not a regular file: only regular files are graded")
+        data = handle.read(MAX_FILE + 1)
+    if len(data) > MAX_FILE:
+        raise UnreadableSubmission(f"{path.name} is larger than {MAX_FILE >> 20} MiB")
+    return data
 
 
 def infer_assignment(path, functions: dict[str, set[str]]) -> str | None:
@@ -93,10 +141,10 @@ def infer_assignment(path, functions: dict[str, set[str]]) -> str | None:
 def _graded_functions(notebook: Path) -> set[str]:
     """The functions a notebook's nbgrader test cells grade; empty for a file that is not a notebook."""
     try:
-        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+        cells = json.loads(read_bytes(notebook).decode("utf-8")).get("cells", [])
         return {str(cell["metadata"]["nbgrader"].get("grade_id", "")).removeprefix("grade_")
                 for cell in cells if is_autograder_cell(cell)}
-    except (OSError, UnicodeDecodeError, ValueError, AttributeError, KeyError, TypeError):
+    except (UnreadableSubmission, UnicodeDecodeError, ValueError, AttributeError, KeyError, TypeError):
         return set()
 
 
@@ -120,8 +168,8 @@ def is_grading_cell(cell) -> bool:
 def code_chunks(path: Path) -> list[Chunk]:
     """The code that loading `path` runs, in order, without running any of it."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        text = read_bytes(path).decode("utf-8")
+    except UnicodeDecodeError as error:
         raise UnreadableSubmission(f"cannot read {path.name}: {error}") from None
     if path.suffix == ".py":
         return [Chunk(path.name, text)]
@@ -129,17 +177,35 @@ def code_chunks(path: Path) -> list[Chunk]:
 
     try:
         notebook = nbformat.reads(text, as_version=4)
-    except Exception as error:
-        raise UnreadableSubmission(f"{path.name} is not a readable notebook: "
-                                   f"{str(error).splitlines()[0] if str(error) else type(error).__name__}") from None
+        cells = list(notebook.cells)
+    except Exception as error:  # noqa: BLE001 - whatever the notebook's JSON makes nbformat raise
+        first = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+        raise UnreadableSubmission(f"{path.name} is not a readable notebook: {first}") from None
     chunks = []
-    for number, cell in enumerate(notebook.cells, start=1):
-        if cell.cell_type != "code" or is_grading_cell(cell):
+    for number, cell in enumerate(cells, start=1):
+        problem = _malformed(cell)
+        if problem:
+            raise UnreadableSubmission(f"{path.name} is not a readable notebook: cell {number} {problem}")
+        if cell.get("cell_type") != "code" or is_grading_cell(cell):
             continue
-        source = strip_ipython(cell.source)
+        source = cell.get("source", "")
+        source = strip_ipython(source if isinstance(source, str) else "".join(source))
         if source.strip():
             chunks.append(Chunk(f"cell {number}", source))
     return chunks
+
+
+def _malformed(cell) -> str | None:
+    """Why a notebook cell cannot be read as nbformat describes it (its validation only warns), or None."""
+    if not isinstance(cell, dict):
+        return "is not a JSON object"
+    if not isinstance(cell.get("metadata", {}), dict) or not isinstance(
+            cell.get("metadata", {}).get("nbgrader", {}), dict):
+        return "has metadata that is not a JSON object"
+    source = cell.get("source", "")
+    if not (isinstance(source, str) or (isinstance(source, list) and all(isinstance(line, str) for line in source))):
+        return f"has a source that is not text (a {type(source).__name__})"
+    return None
 
 
 def strip_ipython(source: str) -> str:

@@ -9,8 +9,8 @@ and results through `graders.engine.codec`, so a grader sees the same exact type
 from __future__ import annotations
 
 from graders import probes
-from graders.engine import codec, loader
-from graders.engine.faults import NotRunAgain, SubmissionFault, TimedOut, Unloadable, UnreadableReply
+from graders.engine import codec, loader, tamper
+from graders.engine.faults import NotRunAgain, SubmissionFault, Tampered, TimedOut, Unloadable, UnreadableReply
 
 
 class InProcess:
@@ -29,7 +29,7 @@ class InProcess:
 
 
 class Submission:
-    def __init__(self, backend, *, sources=(), load_errors=(), unloadable: bool = False):
+    def __init__(self, backend, *, sources=(), load_errors=(), unloadable: bool = False, tampered=()):
         self.backend = backend
         self.sources = list(sources)
         self.load_errors = list(load_errors)
@@ -39,6 +39,10 @@ class Submission:
         self.faults: set[type] = set()
         if unloadable:
             self.faults.add(Unloadable)
+        # Evidence of tampering with the grading machinery, one line each: the submission then scores
+        # zero and is flagged for review (graders.engine.tamper).
+        self.tampered: list[str] = []
+        self._witness(list(tampered))
 
     @classmethod
     def open(cls, path, assignment: str | None = None, *, isolated: bool = True, limits=None,
@@ -52,14 +56,22 @@ class Submission:
         file = loader.resolve(path, assignment)
         chunks = loader.code_chunks(file)
         sources = [chunk.source for chunk in chunks]
+        evidence = tamper.evidence_in_source([(chunk.label, chunk.source) for chunk in chunks])
         if not isolated:
             namespace, errors = loader.execute(chunks)
-            return cls(InProcess(namespace), sources=sources, load_errors=errors)
+            return cls(InProcess(namespace), sources=sources, load_errors=errors, tampered=evidence)
         from graders.engine.isolation import Isolated, Limits, private_paths
 
-        backend = Isolated(chunks, limits or Limits(), hide=[*private_paths(), *hide])
+        # Code with evidence of tampering in its source is never run: it scores zero whatever it does.
+        backend = Isolated(chunks if not evidence else [], limits or Limits(), hide=[*private_paths(), *hide])
         errors = [backend.unloadable] if backend.unloadable else backend.load_errors
-        return cls(backend, sources=sources, load_errors=errors, unloadable=bool(backend.unloadable))
+        return cls(backend, sources=sources, load_errors=errors, unloadable=bool(backend.unloadable),
+                   tampered=evidence + backend.tampered)
+
+    def _witness(self, evidence: list[str]):
+        if evidence:
+            self.faults.add(Tampered)
+            self.tampered += [line for line in evidence if line not in self.tampered]
 
     def run(self, routine, *, timeout: float | None = None, **kwargs):
         """Run the probe `routine` (a function of `graders.probes`) next to the student's code and
@@ -69,6 +81,8 @@ class Submission:
         backends that isolate the student's code enforce it, and a default otherwise.
         """
         name = probes.name_of(routine)
+        if self.tampered:
+            raise Tampered(f"not run: the submission tampers with the grading machinery ({self.tampered[0]})")
         # A function that hung once is not waited for again: one infinite loop costs one timeout.
         function = kwargs.get("function") if type(kwargs.get("function")) is str else name
         if function in self.timed_out:
@@ -84,6 +98,8 @@ class Submission:
             self.faults.add(type(fault))
             if isinstance(fault, TimedOut):
                 self.timed_out[function] = str(fault)
+            if isinstance(fault, Tampered):
+                self._witness(list(getattr(self.backend, "tampered", [])) or [str(fault)])
             raise
 
     def close(self):

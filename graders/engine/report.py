@@ -128,6 +128,7 @@ class Scoreboard:
         self.checks: dict[str, Check] = {}
         self.load_errors: list[str] = []
         self.faults: set[type] = set()  # the kinds of graders.engine.faults met while grading
+        self.flagged: list[str] = []  # evidence of tampering (graders.engine.tamper): zero, and a review
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session):
@@ -225,18 +226,36 @@ def apportion(results: list[CheckResult]):
 def _skip_reason(report) -> str:
     longrepr = report.longrepr
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
-        return str(longrepr[2]).removeprefix("Skipped: ")
-    return str(longrepr)
+        return printable(str(longrepr[2]).removeprefix("Skipped: "))
+    return printable(str(longrepr))
 
 
 def _failure_text(report) -> str:
     text = report.longreprtext.strip()
     if report.when != "call" and "pytrace" not in text and text.startswith("Failed: "):
         text = text.removeprefix("Failed: ")
-    lines = text.splitlines()
+    lines = [line if len(line) <= 300 else line[:297] + "..." for line in printable(text).splitlines()]
     if len(lines) > 40:
         lines = lines[:18] + [f"... ({len(lines) - 36} lines left out) ..."] + lines[-18:]
     return "\n".join(lines)
+
+
+# Control characters (but the newline) and the Unicode controls that reorder text: a message from a
+# submission may carry terminal sequences that redraw the table, or text that reads backwards.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with tabs as spaces and every other control character removed."""
+    return _CONTROLS.sub("", text.replace("\t", " "))
+
+
+def escaped(name: str) -> str:
+    """A name (a student's folder) fit for a terminal or a CSV cell: every control character, the
+    newline and tab included, written as a visible escape such as \\x1b."""
+    return re.sub("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]",
+                  lambda match: f"\\x{ord(match.group()):02x}" if ord(match.group()) < 256
+                  else f"\\u{ord(match.group()):04x}", name)
 
 
 # --------------------------------------------------------------------------- Gradescope's results.json
@@ -271,6 +290,7 @@ def results_json(board: Scoreboard, *, assignment: str, devices: list[str], seco
             "devices": devices,
             "functions": {name: {"score": s, "max_score": m} for name, (s, m) in functions.items()},
             "skipped": [{"name": check.name, "reason": check.message} for check in board.skipped()],
+            **({"flagged": board.flagged} if board.flagged else {}),
             **extra,
         },
     }

@@ -4,6 +4,7 @@ the notebook's practice cells and the project's tests all come through here."""
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -45,7 +46,41 @@ def grade(submission, assignment: str, *, device: str = "all", seed: int = 0, is
                        "--device", device, "--seed", str(seed), *options], board)
     if code not in (0, 1):
         raise RuntimeError(f"the graders could not run (pytest exit code {code})")
+    if board.flagged:
+        flag_for_review(board)
+    if seed != PRACTICE_SEED:
+        redact_values(board)
     return board
+
+
+def flag_for_review(board):
+    """Tampering was witnessed: every check scores zero, and one that passed says why."""
+    reason = f"flagged for review: the submission tampered with the grading machinery ({board.flagged[0]})"
+    for check in board.graded():
+        check.score = 0.0
+        if check.outcome == "passed":
+            check.outcome, check.message = "failed", reason
+
+
+# The seed of the practice cells and of `nngrade check` by default: the inputs students see. Reports of a
+# grading with any other seed show no value that would let a student rebuild its inputs or expectations.
+PRACTICE_SEED = 0
+_SHOWN_VALUES = re.compile(r"^\s*(Expected|Got):.*$|^\s*(Greatest (absolute|relative) difference|Mismatch at).*$",
+                           re.M | re.I)
+_NUMBERS = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+(?=[eE]))(?:[eE][-+]?\d+)?|\[\s*-?\d+(?:\s*,\s*-?\d+){2,}\s*\]")
+SECRET_NOTE = "(values not shown: graded on inputs drawn from a secret seed)"
+
+
+def redact_values(board):
+    """Keep what failed and why; drop the lines that show expected and actual values, and replace every
+    other fractional number and list of integers (inputs, results, differences) with `...`."""
+    for check in board.checks.values():
+        if check.outcome != "failed" or not check.message:
+            continue
+        text, shown = _SHOWN_VALUES.subn("", check.message)
+        text = _NUMBERS.sub("...", text)
+        lines = [line for line in text.splitlines() if line.strip()]
+        check.message = "\n".join(lines + ([f"  {SECRET_NOTE}"] if shown else []))
 
 
 def absent_device_message(device: str) -> str:

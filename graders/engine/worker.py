@@ -1,18 +1,22 @@
 """The untrusted side: the zygote that forks workers, and the worker that runs probes.
 
-The zygote is a fresh interpreter started by the judge (`python -m graders.engine.worker FD`). It imports
-torch and everything a probe or a typical submission needs, runs no torch operation (forking after
+The zygote is a fresh interpreter started by the judge (`python -m graders.engine.worker FD --owner PID`). It
+imports torch and everything a probe or a typical submission needs, runs no torch operation (forking after
 an OpenMP parallel region can hang the child) and initialises no GPU, then forks one worker per
-request. Each worker confines itself (see `graders.engine.sandbox`), runs the submission's code that the
-judge sent it, and answers probe requests with plain data until the judge closes the connection or
-kills it.
+request. For each, it hands the judge a pidfd of the worker (a handle that can only ever signal that
+process) and keeps one itself: when the judge goes away, the zygote kills every worker it started and
+ends. Each worker confines itself (see `graders.engine.sandbox`), reads the submission's code from the
+judge, runs it, and answers probe requests with plain data until the judge closes the connection or
+kills it. Every reply echoes the request's nonce and carries what `graders.engine.tamper` noticed.
 """
 
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 import os
+import select
 import signal
 import socket
 import sys
@@ -22,7 +26,7 @@ PRELOAD = ("encodings.idna", "math", "random", "itertools", "functools", "collec
            "statistics", "copy", "numpy", "torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.utils.data",
            "torch.autograd.functional", "torch.overrides", "torch.utils._python_dispatch",
            # Operations on the meta device (the device probe) run Python reference kernels that
-           # import torch._dynamo on first use; a confined worker can no longer read it from disk.
+           # import torch._dynamo on first use; importing it once here saves every worker the time.
            "torch._dynamo")
 
 
@@ -35,7 +39,8 @@ def preload():
     except ImportError:
         pass
     _practice_grade_stub()
-    for module in ("graders.engine.codec", "graders.engine.loader", "graders.engine.sandbox", "graders.probes"):
+    for module in ("graders.engine.codec", "graders.engine.loader", "graders.engine.sandbox",
+                   "graders.engine.tamper", "graders.probes"):
         importlib.import_module(module)
 
 
@@ -65,26 +70,78 @@ def zygote(control_fd: int):
     sandbox.become_subreaper()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     control = socket.socket(fileno=control_fd)
-    while True:
-        try:
-            message, fds, _, _ = socket.recv_fds(control, 1 << 24, 1)
-        except (ConnectionError, OSError):
-            return
-        if not message or not fds:
-            return
-        if os.fork() == 0:
-            control.close()
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    workers: list[int] = []  # pidfds of the workers started and not yet ended
+    try:
+        while True:
             try:
-                start_worker(fds[0], json.loads(message))
-            finally:
-                os._exit(70)
-        os.close(fds[0])
+                message, fds, _, _ = socket.recv_fds(control, 1 << 16, 1)
+            except (ConnectionError, OSError):
+                return
+            if not message or not fds:
+                return
+            workers = _alive(workers)
+            started = _fork_worker(control, fds[0], json.loads(message), workers)
+            os.close(fds[0])
+            if started is None:
+                socket.send_fds(control, [b"{}"], [])
+            else:
+                hello, pidfd = started
+                socket.send_fds(control, [hello], [pidfd])
+                workers.append(pidfd)
+    finally:
+        # The judge is gone (or asked the zygote to stop): nothing it started may go on running.
+        for pidfd in workers:
+            _kill(pidfd)
 
 
-def start_worker(fd: int, request: dict):
-    """Enter fresh namespaces, fork the worker proper (PID 1 there), tell the judge its pid, exit."""
-    from graders.engine import codec, sandbox
+def _alive(pidfds: list[int]) -> list[int]:
+    """The pidfds whose process still runs (a pidfd becomes readable when its process ends); the
+    others are closed."""
+    poller = select.poll()
+    for pidfd in pidfds:
+        poller.register(pidfd, select.POLLIN)
+    ended = {fd for fd, _ in poller.poll(0)}
+    for pidfd in ended:
+        os.close(pidfd)
+    return [pidfd for pidfd in pidfds if pidfd not in ended]
+
+
+def _kill(pidfd: int):
+    try:
+        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _fork_worker(control, fd: int, request: dict, workers: list[int]):
+    """Start a worker for the judge's connection `fd`; return (hello, pidfd of the worker), or None
+    when it could not be started."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    if os.fork() == 0:
+        control.close()
+        ours.close()
+        for pidfd in workers:  # no worker may hold a handle on another student's worker
+            os.close(pidfd)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        try:
+            start_worker(fd, request, theirs)
+        finally:
+            os._exit(70)
+    theirs.close()
+    ours.settimeout(20)  # within the judge's own wait (isolation.SPAWN_TIMEOUT), so it hears why
+    try:
+        hello, fds, _, _ = socket.recv_fds(ours, 1024, 1)
+    except OSError:
+        return None
+    finally:
+        ours.close()
+    return (hello, fds[0]) if fds else None
+
+
+def start_worker(fd: int, request: dict, back: socket.socket):
+    """Enter fresh namespaces, fork the worker proper (PID 1 there), send the zygote a pidfd of it
+    and the facts the judge needs to end it, and exit. This runs before any student code."""
+    from graders.engine import sandbox
 
     connection = socket.socket(fileno=fd)
     os.setsid()
@@ -93,9 +150,12 @@ def start_worker(fd: int, request: dict):
     child = os.fork()
     if child:
         os.close(release_read)
-        codec.write_message(connection, json.dumps({"pid": child, "pgid": os.getpgid(0)}), [])
+        pidfd = os.pidfd_open(child)
+        hello = {"pid": child, "group": os.getpgid(0), "namespaced": namespaced}
+        socket.send_fds(back, [json.dumps(hello).encode()], [pidfd])
         os.close(release_write)
         os._exit(0)
+    back.close()
     os.close(release_write)
     os.read(release_read, 1)
     os.close(release_read)
@@ -106,7 +166,7 @@ def serve(connection, request: dict, namespaced: bool):
     import torch
 
     from graders import probes
-    from graders.engine import codec, loader, sandbox
+    from graders.engine import codec, loader, sandbox, tamper
 
     limits = sandbox.Limits(**request["limits"])
     layers = sandbox.confine(limits, request["hide"], namespaced)
@@ -115,25 +175,48 @@ def serve(connection, request: dict, namespaced: bool):
     os.dup2(capture, 1)
     os.dup2(capture, 2)
     sys.stdin = open(os.devnull)
-    chunks = [loader.Chunk(label, source) for label, source in request["chunks"]]
+    try:
+        header, blobs = codec.read_message(connection, limit=codec.MAX_CODE + codec.MAX_HEADER)
+        load = json.loads(header)
+        ends = list(itertools.accumulate(load["sizes"]))
+        chunks = [loader.Chunk(str(label), blobs[0][end - size:end].decode())
+                  for label, size, end in zip(load["labels"], load["sizes"], ends)]
+    except (EOFError, OSError, ValueError, KeyError, TypeError, IndexError):
+        os._exit(0)
+    # What the grading machinery looks like before any student code runs; the snapshot and the
+    # function that compares with it are held here, in this frame's locals, out of the student's reach.
+    baseline, changes = tamper.snapshot(), tamper.changes
+    changes_code = changes.__code__
+
+    def witnessed() -> list[str]:
+        if changes.__code__ is not changes_code:
+            return ["the grading's tamper check was replaced"]
+        return changes(baseline)
+
     namespace, errors = loader.execute(chunks)
-    codec.write_message(connection, json.dumps({"ready": True, "load_errors": errors, "layers": layers}), [])
+    codec.write_message(connection, json.dumps({"nonce": load["nonce"], "ready": True, "load_errors": errors,
+                                                "layers": layers, "tampered": witnessed()}), [])
     while True:
         try:
             header, blobs = codec.read_message(connection)
-        except (EOFError, OSError):
-            os._exit(0)
-        try:
             call = json.loads(header)
+        except (EOFError, OSError, ValueError):
+            os._exit(0)
+        reply = {"nonce": call.get("nonce")}
+        try:
             routine = probes.resolve(call["probe"])
             kwargs = codec.decode(call["kwargs"], blobs)
             result_header, result_blobs = codec.encode(routine(namespace, **kwargs))
-            reply = json.dumps({"result": result_header})
+            reply["result"] = result_header
         except BaseException as error:  # noqa: BLE001 - a probe that fails is reported, not fatal
             result_blobs = []
-            reply = json.dumps({"fault": loader.describe_exception(error)})
-        codec.write_message(connection, reply, result_blobs)
+            reply["fault"] = loader.describe_exception(error)
+        reply["tampered"] = witnessed()
+        codec.write_message(connection, json.dumps(reply), result_blobs)
 
 
 if __name__ == "__main__":
+    # argv: the control socket's file descriptor, then "--owner PID": the process on whose behalf
+    # this zygote grades, named on its command line (and its workers') so that a supervisor, or a
+    # test, can tell the processes of one grading from another's.
     zygote(int(sys.argv[1]))

@@ -8,6 +8,9 @@ student's objects: it compares what a probe reports against references computed 
 
 from __future__ import annotations
 
+import threading
+import time
+
 import torch
 
 from graders.probes import recorder
@@ -34,8 +37,8 @@ def call(namespace, function, args=(), kwargs=None, *, device="cpu", requires_gr
     for position in requires_grad:
         inputs[position] = inputs[position].detach().requires_grad_()
     kwargs = {key: _to_device(value, device) for key, value in (kwargs or {}).items()}
-    before = [arg.detach().clone() if isinstance(arg, torch.Tensor) and arg.device.type != "meta" else None
-              for arg in inputs]
+    held = tuple(inputs)  # a tuple: a function that finds this frame cannot swap the tensors it holds
+    threads = set(threading.enumerate())
     report = {"missing": None, "raised": None, "calls": []}
     try:
         with recorder.recording_calls() as names:
@@ -44,14 +47,28 @@ def call(namespace, function, args=(), kwargs=None, *, device="cpu", requires_gr
         report["raised"] = exception_report(error)
         return report
     report["calls"] = recorder.matching(names, watch) if watch else []
-    report["modified"] = [
-        bool(old is not None and not (old.shape == new.shape and torch.equal(old, new.detach())))
-        for old, new in zip(before, inputs)
-    ]
     report.update(describe_output(output))
+    # The judge compares the inputs with its own copy, once the threads this call started have ended
+    # (a thread may change an input after the function returned), or says how many still run.
+    report["threads_left"] = _settle(threads)
+    report["inputs_after"] = [arg.detach().clone() if isinstance(arg, torch.Tensor) and arg.device.type != "meta"
+                              else None for arg in held]
     if grad_weight is not None and report["output_type"] == "torch.Tensor":
         report.update(_gradients(output, inputs, requires_grad, grad_weight))
     return report
+
+
+SETTLE_SECONDS = 0.5  # how long the threads a call started may run on before its inputs are read
+
+
+def _settle(before: set) -> int:
+    """Wait (at most SETTLE_SECONDS) for the threads started since `before` to end; return how many
+    still run."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    started = [thread for thread in threading.enumerate() if thread not in before]
+    for thread in started:
+        thread.join(max(deadline - time.monotonic(), 0))
+    return sum(thread.is_alive() for thread in started)
 
 
 def describe_output(output):
@@ -60,7 +77,7 @@ def describe_output(output):
         described["output_dtype"] = str(output.dtype)
         described["output_device"] = output.device.type
         described["output_shape"] = list(output.shape)
-        described["output"] = None if output.device.type == "meta" else output.detach()
+        described["output"] = output.detach()  # on `meta`, only its dtype and shape cross to the judge
         described["output_requires_grad"] = bool(output.requires_grad)
     elif type(output) in (int, float, bool):
         described["output"] = output
@@ -119,4 +136,14 @@ def explain_isolation(namespace) -> dict:
         facts["root_writable"] = False
     facts["limits"] = {name: resource.getrlimit(getattr(resource, name))[0]
                        for name in ("RLIMIT_DATA", "RLIMIT_CPU", "RLIMIT_NPROC", "RLIMIT_FSIZE", "RLIMIT_NOFILE")}
+    facts["environment"] = sorted(os.environ)
+    try:
+        with open("/proc/self/status") as status:
+            fields = dict(line.split(":", 1) for line in status if ":" in line)
+        facts["seccomp"] = {"0": "off", "1": "strict", "2": "filter"}.get(fields.get("Seccomp", "").strip(), "unknown")
+        facts["no_new_privs"] = fields.get("NoNewPrivs", "").strip() == "1"
+        with open("/proc/self/mountinfo") as table:
+            facts["mounts"] = [f"{parts[4]} ({parts[5]})" for parts in map(str.split, table)]
+    except OSError:
+        facts.update(seccomp="unknown", no_new_privs=False, mounts=[])
     return facts

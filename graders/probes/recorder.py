@@ -24,6 +24,8 @@ import torch
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from graders.engine import tamper
+
 
 class _FunctionRecorder(TorchFunctionMode):
     def __init__(self, names: set):
@@ -103,6 +105,8 @@ def recording_library_calls():
     try:
         yield names
     finally:
+        if sys.getprofile() is not profile:  # the student's code blinded this witness
+            tamper.note("the profiler hook that records library calls was removed or replaced during a call")
         sys.setprofile(previous)
         threading.setprofile(previous_threads)
 
