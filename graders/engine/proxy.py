@@ -29,9 +29,10 @@ class InProcess:
 
 
 class Submission:
-    def __init__(self, backend, *, sources=(), load_errors=(), unloadable: bool = False):
+    def __init__(self, backend, *, sources=(), load_errors=(), unloadable: bool = False, labels=()):
         self.backend = backend
         self.sources = list(sources)
+        self.labels = list(labels)  # where each source comes from ("cell 5", "losses.py"), when known
         self.load_errors = list(load_errors)
         self.timed_out: dict[str, str] = {}
         # The kinds of fault met while grading (and Unloadable, when nothing could be loaded): the
@@ -51,15 +52,15 @@ class Submission:
         """
         file = loader.resolve(path, assignment)
         chunks = loader.code_chunks(file)
-        sources = [chunk.source for chunk in chunks]
+        sources, labels = [chunk.source for chunk in chunks], [chunk.label for chunk in chunks]
         if not isolated:
             namespace, errors = loader.execute(chunks)
-            return cls(InProcess(namespace), sources=sources, load_errors=errors)
+            return cls(InProcess(namespace), sources=sources, load_errors=errors, labels=labels)
         from graders.engine.isolation import Isolated, Limits, private_paths
 
         backend = Isolated(chunks, limits or Limits(), hide=[*private_paths(), *hide])
         errors = [backend.unloadable] if backend.unloadable else backend.load_errors
-        return cls(backend, sources=sources, load_errors=errors, unloadable=bool(backend.unloadable))
+        return cls(backend, sources=sources, load_errors=errors, unloadable=bool(backend.unloadable), labels=labels)
 
     def run(self, routine, *, timeout: float | None = None, **kwargs):
         """Run the probe `routine` (a function of `graders.probes`) next to the student's code and

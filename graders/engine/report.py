@@ -4,6 +4,14 @@
 outcome as the run goes. A check's points are shared equally among its parametrized cases that
 ran; cases skipped because a device is absent take no share, so the total a submission can earn
 does not depend on the machine, and an absent device is never reported as passed.
+
+The points policy is applied here, in `Scoreboard.settle`, and nowhere else. Every check runs and
+reports on every submission; then a function earns nothing at all (its gradient, contract-rule,
+device and built-in checks included)
+- when it is wrong on every case of its value checks (`points(..., kind="value")`), or
+- when its work is done by a forbidden built-in: a check raised `ForbiddenBuiltin` (a fact the
+  check records, read from the exception, never from the message).
+The table says why under the function's name.
 """
 
 from __future__ import annotations
@@ -13,6 +21,18 @@ from collections import defaultdict
 
 import pytest
 
+KINDS = ("value", "gradient", "rule", "forbidden")
+
+
+class ForbiddenBuiltin(pytest.fail.Exception):
+    """A check's verdict that `function`'s work is done by a forbidden built-in: `found` lists the
+    calls and where they are ("torch.nn.functional.cross_entropy (line 12)"). Raising it fails the
+    check like `pytest.fail(..., pytrace=False)`; the Scoreboard records the fact."""
+
+    def __init__(self, message: str, function: str, found):
+        super().__init__(msg=message, pytrace=False)
+        self.function, self.found = function, list(found)
+
 
 @dataclasses.dataclass
 class Check:
@@ -21,10 +41,12 @@ class Check:
     points: float
     group: tuple
     device: str | None = None
+    kind: str = "rule"
     outcome: str = "not run"
     message: str = ""
     score: float = 0.0
     max_score: float = 0.0
+    forbidden: tuple = ()  # what a ForbiddenBuiltin raised by this check found
 
 
 class Scoreboard:
@@ -32,6 +54,7 @@ class Scoreboard:
         self.checks: dict[str, Check] = {}
         self.load_errors: list[str] = []
         self.faults: set[type] = set()  # the kinds of graders.engine.faults met while grading
+        self.withheld: dict[str, str] = {}  # function -> why it earns nothing (the points policy)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session):
@@ -39,12 +62,21 @@ class Scoreboard:
             marker = item.get_closest_marker("points")
             points = float(marker.args[0]) if marker and marker.args else 0.0
             function = (marker.kwargs.get("function") if marker else None) or "other"
+            kind = (marker.kwargs.get("kind") if marker else None) or "rule"
             name = item.name
             params = getattr(getattr(item, "callspec", None), "params", {})
             self.checks[item.nodeid] = Check(
                 name, function, points,
                 group=(item.nodeid.split("::")[0], getattr(item, "originalname", item.name)),
-                device=params.get("device"))
+                device=params.get("device"), kind=kind)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        yield
+        check = self.checks.get(item.nodeid)
+        error = call.excinfo.value if call.excinfo is not None else None
+        if check is not None and isinstance(error, ForbiddenBuiltin):
+            check.forbidden = tuple(dict.fromkeys((*check.forbidden, *error.found)))
 
     def pytest_runtest_logreport(self, report):
         check = self.checks.get(report.nodeid)
@@ -72,6 +104,16 @@ class Scoreboard:
             for check in cases:
                 check.max_score = check.points / len(cases)
                 check.score = check.max_score if check.outcome == "passed" else 0.0
+        self.withheld = {}
+        by_function = defaultdict(list)
+        for cases in ran.values():
+            by_function[cases[0].function].extend(cases)
+        for function, checks in by_function.items():
+            reason = withheld_because(function, checks)
+            if reason:
+                self.withheld[function] = reason
+                for check in checks:
+                    check.score = 0.0
 
     def graded(self) -> list[Check]:
         return [check for check in self.checks.values() if check.outcome in ("passed", "failed")]
@@ -97,6 +139,20 @@ class Scoreboard:
     def total(self) -> tuple[float, float]:
         checks = self.graded()
         return (round(sum(c.score for c in checks), 4), round(sum(c.max_score for c in checks), 4))
+
+
+def withheld_because(function: str, checks: list[Check]) -> str | None:
+    """Why `function` earns nothing under the points policy, or None when its checks count."""
+    found = [entry for check in checks for entry in check.forbidden]
+    if found:
+        return (f"no points for {function}: its work is done by a forbidden built-in, "
+                f"{'; '.join(dict.fromkeys(found))}. The exercise is to write it yourself.")
+    values = [check for check in checks if check.kind == "value"]
+    if values and not any(check.outcome == "passed" for check in values):
+        names = ", ".join(dict.fromkeys(check.group[1] for check in values))
+        return (f"no points for {function}: it is wrong on every case of its value checks ({names}). "
+                "Its other checks still run and report below, and count once one value case is right.")
+    return None
 
 
 def _skip_reason(report) -> str:
@@ -130,7 +186,9 @@ def results_json(board: Scoreboard, *, assignment: str, devices: list[str], **ex
             "assignment": assignment,
             "max_score": top,
             "devices": devices,
-            "functions": {name: {"score": s, "max_score": m} for name, (s, m) in board.by_function().items()},
+            "functions": {name: {"score": s, "max_score": m, **({"withheld": board.withheld[name]}
+                                                               if name in board.withheld else {})}
+                          for name, (s, m) in board.by_function().items()},
             "skipped": [{"name": check.name, "reason": check.message} for check in board.skipped()],
             **extra,
         },
@@ -169,6 +227,8 @@ def table(board: Scoreboard, *, title: str, function: str | None = None) -> str:
         if cases[0].function != current:
             current = cases[0].function
             lines += ["", current]
+            if current in board.withheld:
+                lines.append(f"  {board.withheld[current][0].upper()}{board.withheld[current][1:]}")
         failed = [case for case in ran if case.outcome == "failed"]
         score, top = sum(case.score for case in ran), sum(case.max_score for case in ran)
         mark = "FAIL" if failed else "PASS"

@@ -8,6 +8,8 @@ student's objects: it compares what a probe reports against references computed 
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 
 from graders.probes import recorder
@@ -36,14 +38,19 @@ def call(namespace, function, args=(), kwargs=None, *, device="cpu", requires_gr
     kwargs = {key: _to_device(value, device) for key, value in (kwargs or {}).items()}
     before = [arg.detach().clone() if isinstance(arg, torch.Tensor) and arg.device.type != "meta" else None
               for arg in inputs]
-    report = {"missing": None, "raised": None, "calls": []}
+    report = {"missing": None, "raised": None, "calls": [], "where": {}}
+    names = library = None
     try:
-        with recorder.recording_calls() as names:
+        # with a watch, also every library function entered, in this thread and in any it starts
+        with (recorder.recording_library_calls() if watch else contextlib.nullcontext()) as library, \
+                recorder.recording_calls() as names:
             output = target(*inputs, **kwargs)
     except Exception as error:  # noqa: BLE001 - the student's exception is part of the report
         report["raised"] = exception_report(error)
+    if watch:
+        report.update(recorder.watched(names, library, watch))
+    if report["raised"]:
         return report
-    report["calls"] = recorder.matching(names, watch) if watch else []
     report["modified"] = [
         bool(old is not None and not (old.shape == new.shape and torch.equal(old, new.detach())))
         for old, new in zip(before, inputs)
