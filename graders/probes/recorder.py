@@ -173,17 +173,17 @@ def library_matching(names, pattern: str) -> list[str]:
     return sorted({name.replace(":", ".") for name in names if regex.search(name)})
 
 
-def watched(names, library, pattern: str) -> dict:
+def watched(names, library, pattern: str, *, parts: bool = True) -> dict:
     """What a probe reports of a forbidden `pattern`: {"calls": the names that match, "where": name ->
     where the student's code reached it}, from the torch-function/dispatch record `names` and the
     library record `library` (either may be None). A library name matches when the pattern matches
     one of its parts (`torch.nn.functional:cross_entropy` has the parts torch, nn, functional,
-    cross_entropy)."""
+    cross_entropy), or, without `parts`, the whole "module:function" name."""
     calls = matching(names, pattern) if names is not None else []
     where = located(names, calls) if names is not None else {}
     regex = re.compile(pattern)
     for name in library or ():
-        if any(regex.search(part) for part in re.split(r"[.:]", name) if part):
+        if (any(regex.search(part) for part in re.split(r"[.:]", name) if part) if parts else regex.search(name)):
             shown = name.replace(":", ".")
             calls.append(shown)
             if name in library.where:
