@@ -168,7 +168,9 @@ def forbidden_uses(submission: Submission, function: str, pattern: str, report: 
     for place, names in at_run_time.items():
         if place in places or (place is None and uses):
             continue
-        best = min(names, key=lambda n: (n.startswith("aten."), "._" in n or n.startswith("_"), "." not in n, len(n)))
+        # the first entered (the outermost call) unless it is an operator, a private name or a bare name
+        best = min(names, key=lambda n: (n.startswith("aten."), "._" in n or n.startswith("_"), "." not in n,
+                                         names.index(n)))
         uses.append(f"{best} (called at run time{', ' + place if place else ''})")
     return list(dict.fromkeys(uses))
 

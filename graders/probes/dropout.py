@@ -8,11 +8,18 @@ outputs, gradients and modes as plain data; the judge does the statistics.
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 from torch import nn
 
 from graders.probes import recorder
 from graders.probes.core import exception_report, describe_output, missing
+
+
+def _library_calls(watch):
+    """With a watch, every library function entered too, in this thread and any the student's code starts."""
+    return recorder.recording_library_calls() if watch else contextlib.nullcontext()
 
 
 def sample(namespace, input, kwargs=None, *, calls=1, device="cpu", seed=0, grad_weight=None, watch=None):
@@ -36,13 +43,14 @@ def _one_call(function, input, kwargs, device, grad_weight, watch):
         leaf = leaf.detach().requires_grad_()
     before = leaf.detach().clone() if leaf.device.type != "meta" else None
     report = {"raised": None, "calls": [], "where": {}, "draws": {}}
+    names = library = None
     try:
-        with recorder.recording_calls(report["draws"]) as names:
+        with _library_calls(watch) as library, recorder.recording_calls(report["draws"]) as names:
             output = function(leaf, **kwargs)
     except Exception as error:  # noqa: BLE001 - the student's exception is part of the report
         report["raised"] = exception_report(error)
     if watch:
-        report.update(recorder.watched(names, None, watch))
+        report.update(recorder.watched(names, library, watch))
     if report["raised"]:
         return report
     report["modified"] = bool(before is not None and not torch.equal(before, leaf.detach()))
@@ -75,12 +83,12 @@ def layer(namespace, input=None, *, p=None, modes=("train", "eval"), device="cpu
               "passes": []}
     torch.manual_seed(seed)
     try:
-        with recorder.recording_calls() as names:
+        with _library_calls(watch) as library, recorder.recording_calls() as names:
             built = cls() if p is None else cls(p)
     except Exception as error:  # noqa: BLE001
         report["raised"] = exception_report(error)
         return report
-    construction = recorder.watched(names, None, watch) if watch else {"calls": [], "where": {}}
+    construction = recorder.watched(names, library, watch) if watch else {"calls": [], "where": {}}
     report["construction_calls"], report["construction_where"] = construction["calls"], construction["where"]
     report["parameters"] = len(list(built.parameters())) if isinstance(built, nn.Module) else None
     if input is None:
@@ -88,15 +96,15 @@ def layer(namespace, input=None, *, p=None, modes=("train", "eval"), device="cpu
     for mode in modes:
         passed = {"mode": mode, "raised": None, "calls": [], "where": {}, "draws": {}}
         x = input.to(device)
-        names = None
+        names = library = None
         try:
             getattr(built, mode)()
-            with recorder.recording_calls(passed["draws"]) as names:
+            with _library_calls(watch) as library, recorder.recording_calls(passed["draws"]) as names:
                 output = built(x)
         except Exception as error:  # noqa: BLE001
             passed["raised"] = exception_report(error)
         if watch and names is not None:
-            passed.update(recorder.watched(names, None, watch))
+            passed.update(recorder.watched(names, library, watch))
         if passed["raised"]:
             report["passes"].append(passed)
             continue

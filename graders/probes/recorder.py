@@ -179,13 +179,18 @@ def watched(names, library, pattern: str, *, parts: bool = True) -> dict:
     library record `library` (either may be None). A library name matches when the pattern matches
     one of its parts (`torch.nn.functional:cross_entropy` has the parts torch, nn, functional,
     cross_entropy), or, without `parts`, the whole "module:function" name."""
-    calls = matching(names, pattern) if names is not None else []
-    where = located(names, calls) if names is not None else {}
+    calls, where = [], {}
     regex = re.compile(pattern)
-    for name in library or ():
+    # the library's functions first, in the order they were first entered (the outermost call of a use first)
+    entered = list(getattr(library, "where", {})) + sorted(set(library or ()) - set(getattr(library, "where", {})))
+    for name in entered:
         if (any(regex.search(part) for part in re.split(r"[.:]", name) if part) if parts else regex.search(name)):
             shown = name.replace(":", ".")
             calls.append(shown)
             if name in library.where:
                 where[shown] = library.where[name]
-    return {"calls": sorted(set(calls)), "where": where}
+    if names is not None:
+        found = matching(names, pattern)
+        calls += found
+        where.update({name: place for name, place in located(names, found).items() if name not in where})
+    return {"calls": list(dict.fromkeys(calls)), "where": where}
