@@ -12,8 +12,7 @@ from torch.func import functional_call
 
 from graders.checks import (Case, Function, call, check_inputs_unmodified, check_plain_tensor_like_input,
                             check_stays_on_input_device, expect_no_forbidden_builtin, expect_on_input_device,
-                            output_of, points, probe)
-from graders.checks.common import forbidden_uses
+                            forbidden_uses, output_of, points, probe)
 from graders.checks.compare import expect_close, fail
 from graders.probes.autograd import DESCRIPTIONS, build_function
 from graders.probes import autograd as autograd_probes

@@ -37,8 +37,7 @@ import pytest
 import torch
 
 from graders.checks import (expect_no_forbidden_builtin, expect_on_input_device, expect_raises_like_pytorch,
-                            fail_if_raised, gate, points, probe)
-from graders.checks.common import forbidden_uses
+                            fail_if_raised, forbidden_uses, gate, points, probe)
 from graders.checks.compare import expect_close, fail, message, mismatch
 from graders.probes import dropout as dropout_probes
 

@@ -28,8 +28,7 @@ import torch
 from torch import nn
 from torch.utils.data import random_split
 
-from graders.checks import expect_no_forbidden_builtin, points, probe
-from graders.checks.common import forbidden_uses
+from graders.checks import expect_no_forbidden_builtin, forbidden_uses, points, probe
 from graders.checks.compare import expect_close, fail, mismatch
 from graders.probes.training import loader, make_model, weights_of
 from graders.probes import training as training_probes

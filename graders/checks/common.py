@@ -19,7 +19,7 @@ from torch import Tensor, randn  # bound at import, before any submission is loa
 from torch.autograd import grad as autograd_grad
 
 from graders.checks import source_scan
-from graders.checks.compare import expect_close, fail, message, mismatch
+from graders.checks.compare import expect_close, fail, message
 from graders.engine.faults import SubmissionFault
 from graders.engine.proxy import Submission
 from graders.engine.report import KINDS, ForbiddenBuiltin
@@ -265,17 +265,6 @@ def check_gradient(submission, spec: Function, case: Case, device: str, rng, *, 
                      mistakes={text: [grads[index] for grads in variants] for text, variants in wrong.items()},
                      what=f"{what}: the gradient with respect to argument {position + 1} ({name}) "
                           f"differs from {spec.reference_name}'s.")
-
-
-def check_value_then(submission, spec: Function, case: Case, device: str = "cpu", **options) -> dict:
-    """Call the function and fail unless it returns the right value; return the probe's report.
-    (A value check with its own precondition; contract checks call `call` and judge their rule.)"""
-    what = f"{case.signature(spec.name)} on {device}"
-    report = call(submission, spec.name, case, device=device, **options)
-    output = output_of(report, what)
-    gate(mismatch(output, spec.expected(case, device), device), what, "return the right value",
-         f"the check that compares {spec.name} with {spec.reference_name}")
-    return report
 
 
 def check_plain_tensor_like_input(submission, spec: Function, case: Case, device: str, dtype):
