@@ -55,6 +55,13 @@ def test_a_function_wrong_on_every_value_case_earns_nothing_not_even_its_gradien
     assert "No points for mse_loss" in table(board, title="t", function="mse_loss")
 
 
+def test_a_submission_wrong_everywhere_but_in_its_gradients_earns_nothing(tmp_path):
+    code = (ROOT / "tests" / "submissions" / "losses" / "wrong_every_loss_plus_a_constant.py").read_text()
+    board = graded(tmp_path, code, None)
+    assert board.total() == (0.0, 42.0)
+    assert set(board.withheld) == {"mse_loss", "logsumexp", "cross_entropy", "binary_cross_entropy_with_logits"}
+
+
 def test_one_wrong_case_costs_that_case_and_every_other_check_keeps_its_points(tmp_path):
     board = graded(tmp_path, MEAN_RETURNS_THE_SUM, "mse_loss")
     failed = failed_groups(board)
