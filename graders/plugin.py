@@ -51,9 +51,11 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        "points(n, function, hidden=False): the check is worth n points towards the graded function "
-        "`function`; the points are shared among the check's parametrized cases that run; a hidden check's "
-        "row on Gradescope is shown to students once the grades are published")
+        "points(n, function, kind, hidden=False): the check is worth n points towards the graded function "
+        "`function`; the points are shared among the check's parametrized cases that run. kind is 'value' (a "
+        "case the function must get right: one right case unlocks the function's other points), 'gradient', "
+        "'rule' (the default) or 'forbidden' (see graders/engine/report.py for the points policy); a hidden "
+        "check's row on Gradescope is shown to students once the grades are published")
     # The judge works on tensors of a few dozen elements: one thread avoids OpenMP's hand-offs,
     # which cost more than the arithmetic (ten times more on a busy machine).
     wanted = config.getoption("device", "all")

@@ -4,7 +4,6 @@ nn.Linear/nn.ReLU network it writes out by hand."""
 
 from __future__ import annotations
 
-import re
 
 import pytest
 import torch
@@ -12,9 +11,9 @@ import torch.nn as nn
 from torch.func import functional_call
 
 from graders.checks import (Case, Function, call, check_inputs_unmodified, check_plain_tensor_like_input,
-                            check_stays_on_input_device, expect_on_input_device, gate, output_of, points, probe,
-                            source_scan)
-from graders.checks.compare import expect_close, fail, mismatch
+                            check_stays_on_input_device, expect_no_forbidden_builtin, expect_on_input_device,
+                            forbidden_uses, output_of, points, probe)
+from graders.checks.compare import expect_close, fail
 from graders.probes.autograd import DESCRIPTIONS, build_function
 from graders.probes import autograd as autograd_probes
 
@@ -59,15 +58,13 @@ def shown(names) -> str:
 
 
 def check_forbidden(submission, function, report, source_pattern):
-    """Fail when the source of `function` names a forbidden built-in (as the student spelt it) or
-    the probe saw one run."""
-    in_source = sorted(name for name in source_scan.library_names(submission.sources, function)
-                       if re.search(source_pattern, name))
-    in_source = [name for name in in_source if not any(other.startswith(name + ".") for other in in_source)]
-    used = in_source + sorted(report.get("calls") or [])
-    if used:
-        fail(f"{function} relies on what this exercise asks you to do yourself: {shown(used)}. "
-             "Call .backward() on the output (one row at a time for a Jacobian) and read the gradient from .grad.")
+    """Fail when the source of `function` names a forbidden built-in or the probe saw one run."""
+    used = forbidden_uses(submission, function, source_pattern, report, whole_names=True, shown=readable)
+    if report.get("calls") and not used:
+        used = [shown(report["calls"])]
+    expect_no_forbidden_builtin(function, used, instead="call .backward() on f's output and read the gradient from "
+                                                        ".grad" + (", one output (one row) at a time." if
+                                                                   function == "jacobian" else "."))
 
 
 def fail_if_raised(report, what, hints=()):
@@ -129,37 +126,29 @@ def check_grad_value(submission, f, params, x, device="cpu"):
     return report, expected
 
 
-def value_first(submission, f, params, x):
-    """Contract checks are awarded only when grad returns the right value on the same inputs."""
-    what = grad_what(f, x)
-    report = run_grad(submission, f, params, x)
-    got, = grad_results(report, what)
-    gate(mismatch(got, reference_grad(f, params, x, "cpu")), what, "return the right gradient",
-         "the check that compares grad with torch.autograd.grad")
-
-
 @pytest.mark.parametrize("function", ["cubic_h", "weighted_sine", "quadratic_form", "regression_loss"])
-@points(3, "grad")
+@points(3, "grad", kind="value")
 def test_grad_matches_torch_autograd_grad(submission, device, dtype, function, rng):
     check_grad_value(submission, *grad_case(rng, dtype, function), device)
 
 
-@points(1, "grad")
+@points(1, "grad", kind="value")
 def test_grad_of_the_course_example_h_equal_3x2_plus_1_is_12_at_x_equal_2(submission):
     check_grad_value(submission, "cubic_h", {}, torch.tensor(2.0))
 
 
-@points(2, "grad")
+@points(2, "grad", kind="rule")
 def test_grad_leaves_x_grad_none_when_it_was_none(submission, rng):
     f, params, x = grad_case(rng, torch.float64, "weighted_sine")
-    report, _ = check_grad_value(submission, f, params, x)
+    report = run_grad(submission, f, params, x)
+    grad_results(report, grad_what(f, x))
     if not report["x_grad_is_none"]:
         fail(f"{grad_what(f, x)} returned the right gradient but left it in x.grad, which was None before the "
              "call: whoever calls .backward() on x next gets your gradient added to theirs.\n"
              f"  Hint: {ACCUMULATION_HINT}")
 
 
-@points(2, "grad")
+@points(2, "grad", kind="rule")
 def test_grad_leaves_an_existing_x_grad_as_it_was(submission, rng):
     f, params, x = grad_case(rng, torch.float64, "quadratic_form")
     prior = torch.randn(x.shape, generator=rng, dtype=x.dtype)
@@ -180,43 +169,46 @@ def test_grad_leaves_an_existing_x_grad_as_it_was(submission, rng):
         "x.grad was zeroed: put back what it held before the call.": torch.zeros_like(prior)})
 
 
-@points(2, "grad")
+@points(2, "grad", kind="rule")
 def test_grad_called_twice_returns_the_same_gradient_twice(submission, rng):
     f, params, x = grad_case(rng, torch.float64, "regression_loss")
     what = grad_what(f, x) + ", called twice"
     report = run_grad(submission, f, params, x, calls=2)
     first, second = grad_results(report, what, count=2)
-    expected = reference_grad(f, params, x, "cpu")
-    for number, got in (("first", first), ("second", second)):
-        expect_close(got, expected, what=f"{what}: the {number} result differs from torch.autograd.grad's.",
-                     mistakes={f"the gradient doubled on the second call: {ACCUMULATION_HINT}": 2 * expected,
-                               "the result is all zeros: it is x.grad itself, zeroed afterwards.":
-                                   torch.zeros_like(expected)})
+    expect_close(second, first, what=f"{what}: the second result differs from the first; the same call must "
+                                     "return the same gradient.",
+                 mistakes={f"the gradient doubled on the second call: {ACCUMULATION_HINT}": 2 * first,
+                           "the second result is all zeros: it is x.grad itself, zeroed afterwards.":
+                               torch.zeros_like(first)})
     if not report["x_grad_is_none"]:
         fail(f"{what}: x.grad is not None afterwards, although it was None before.\n  Hint: {ACCUMULATION_HINT}")
 
 
-@points(1, "grad")
+@points(1, "grad", kind="rule")
 def test_grad_leaves_x_unmodified(submission, rng):
+    """On a leaf that requires grad, and on a plain tensor that does not (where torch.autograd.grad
+    raises, and grad may raise too): either way x comes back exactly as it was."""
     f, params, x = grad_case(rng, torch.float64, "weighted_sine")
-    value_first(submission, f, params, x)
-    report = run_grad(submission, f, params, x)
-    what = grad_what(f, x)
-    if not torch.equal(report["x_after"], x):
-        fail(f"{what} changed the values of x in place.\n  Hint: never update x itself "
-             "(x -= ..., x.data = ...); compute the gradient and return it.")
-    if not report["x_requires_grad"] or not report["x_is_leaf"] or report["x_dtype"] != str(x.dtype):
-        fail(f"{what} changed x itself: afterwards requires_grad={report['x_requires_grad']}, "
-             f"is_leaf={report['x_is_leaf']}, dtype={report['x_dtype']} (before: True, True, {x.dtype}).\n"
-             "  Hint: do not call x.requires_grad_(...), x.detach_() or the like on the caller's tensor.")
+    for requires_grad in (True, False):
+        report = run_grad(submission, f, params, x, requires_grad=requires_grad)
+        what = grad_what(f, x) + ("" if requires_grad else ", for an x that does not require grad,")
+        if not torch.equal(report["x_after"], x):
+            fail(f"{what} changed the values of x in place.\n  Hint: never update x itself "
+                 "(x -= ..., x.data = ...); compute the gradient and return it.")
+        if report["x_requires_grad"] != requires_grad or not report["x_is_leaf"] or report["x_dtype"] != str(x.dtype):
+            fail(f"{what} changed x itself: afterwards requires_grad={report['x_requires_grad']}, "
+                 f"is_leaf={report['x_is_leaf']}, dtype={report['x_dtype']} (before: {requires_grad}, True, "
+                 f"{x.dtype}).\n  Hint: do not call x.requires_grad_(...), x.detach_() or the like on the caller's "
+                 "tensor; differentiate with respect to a new leaf, x.detach().requires_grad_().")
 
 
-@points(1, "grad")
+@points(1, "grad", kind="rule")
 def test_grad_returns_a_plain_tensor_of_x_dtype_and_device(submission, device, dtype, rng):
     f, params, x = grad_case(rng, dtype, "weighted_sine")
-    report, _ = check_grad_value(submission, f, params, x, device)
-    result = report["results"][0]
     what = grad_what(f, x, device)
+    report = run_grad(submission, f, params, x, device)
+    grad_results(report, what)
+    result = report["results"][0]
     if result["output_type"] != "torch.Tensor":
         fail(f"{what} returned a {result['output_type']}; it must return exactly a torch.Tensor.")
     if result["output_dtype"] != str(dtype) or result["output_device"] != device:
@@ -227,10 +219,9 @@ def test_grad_returns_a_plain_tensor_of_x_dtype_and_device(submission, device, d
              "(no graph attached). Hint: return x.grad or a detached copy, not something computed from x.")
 
 
-@points(2, "grad")
+@points(2, "grad", kind="forbidden")
 def test_grad_uses_no_forbidden_builtin(submission, rng):
     f, params, x = grad_case(rng, torch.float32, "weighted_sine")
-    value_first(submission, f, params, x)
     report = run_grad(submission, f, params, x, watch=GRAD_FORBIDDEN_RUN)
     check_forbidden(submission, "grad", report, GRAD_FORBIDDEN_SOURCE)
 
@@ -325,26 +316,15 @@ def check_jacobian_value(submission, f, params, x, m, device="cpu"):
     return report
 
 
-def jacobian_value_first(submission, f, params, x, m):
-    what = jacobian_what(f, x, m)
-    report = run_jacobian(submission, f, params, x)
-    result = (report["results"] or [{}])[0]
-    problem = (report["raised"] or {}).get("message") or mismatch(result.get("output"),
-                                                                   reference_jacobian(f, params, x, "cpu"))
-    gate(problem, what, "return the right Jacobian",
-         "the check that compares jacobian with torch.autograd.functional.jacobian")
-    return report
-
-
 @pytest.mark.parametrize("case", list(JACOBIAN_CASES))
-@points(4, "jacobian")
+@points(4, "jacobian", kind="value")
 def test_jacobian_matches_torch_autograd_functional_jacobian(submission, device, dtype, case, rng):
     f, m, n = JACOBIAN_CASES[case]
     check_jacobian_value(submission, *jacobian_case(rng, dtype, f, m, n), m, device)
 
 
 @pytest.mark.parametrize("m, n", [(2, 5), (5, 2)], ids=["2x5", "5x2"])
-@points(1, "jacobian")
+@points(1, "jacobian", kind="value")
 def test_jacobian_of_a_linear_map_is_its_m_by_n_matrix(submission, m, n, rng):
     f, params, x = jacobian_case(rng, torch.float64, "linear_map", m, n)
     report = run_jacobian(submission, f, params, x)
@@ -356,17 +336,16 @@ def test_jacobian_of_a_linear_map_is_its_m_by_n_matrix(submission, m, n, rng):
 
 
 @pytest.mark.parametrize("m, n", [(1, 4), (3, 1)], ids=["one_output", "one_input"])
-@points(1, "jacobian")
+@points(1, "jacobian", kind="value")
 def test_jacobian_keeps_both_dimensions_when_one_has_size_1(submission, m, n, rng):
     f, params, x = jacobian_case(rng, torch.float64, "single_output" if m == 1 else "linear_map", m, n)
     check_jacobian_value(submission, f, params, x, m)
 
 
-@points(1, "jacobian")
+@points(1, "jacobian", kind="rule")
 def test_jacobian_leaves_x_and_its_grad_as_they_were(submission, rng):
     f, m, n = JACOBIAN_CASES["tanh_6x3"]
     f, params, x = jacobian_case(rng, torch.float64, f, m, n)
-    jacobian_value_first(submission, f, params, x, m)
     what = jacobian_what(f, x, m)
     plain = run_jacobian(submission, f, params, x)
     if not torch.equal(plain["x_after"], x):
@@ -384,28 +363,33 @@ def test_jacobian_leaves_x_and_its_grad_as_they_were(submission, rng):
              "changed by the call.\n  Hint: work on x.detach().requires_grad_(), whose .grad is its own.")
 
 
-@points(1, "jacobian")
+@points(1, "jacobian", kind="rule")
 def test_jacobian_returns_a_plain_tensor_of_x_dtype_and_device(submission, device, dtype, rng):
     f, m, n = JACOBIAN_CASES["mixed_3x4"]
     f, params, x = jacobian_case(rng, dtype, f, m, n)
-    report = check_jacobian_value(submission, f, params, x, m, device)
-    result = report["results"][0]
     what = jacobian_what(f, x, m, device)
+    report = run_jacobian(submission, f, params, x, device)
+    fail_if_raised(report, what, JACOBIAN_RAISED_HINTS)
+    result = report["results"][0]
     if result["output_type"] != "torch.Tensor":
         fail(f"{what} returned a {result['output_type']}; it must return exactly a torch.Tensor.")
     if result["output_dtype"] != str(dtype) or result["output_device"] != device:
         fail(f"{what} returned a {result['output_dtype']} tensor on {result['output_device']}; expected {dtype} "
              f"on {device}, x's dtype and device.\n  Hint: create the result with dtype=x.dtype, "
              "device=x.device, or build it with torch.stack from the rows.")
+    if result.get("output_requires_grad"):
+        fail(f"{what} returned a tensor that requires grad, still attached to a graph; "
+             "torch.autograd.functional.jacobian returns a plain tensor.\n  Hint: backward(create_graph=True) "
+             "records the gradients themselves in a graph; call backward without it (retain_graph=True is all "
+             "a Jacobian needs), or detach the rows you store.")
 
 
-@points(1, "jacobian")
+@points(1, "jacobian", kind="rule")
 def test_jacobian_creates_no_tensor_on_another_device(submission, rng):
     """On the `meta` device, which has no values, any tensor created on the CPU by default is
     caught mixing with x's, as it would be on a GPU."""
     f, m, n = JACOBIAN_CASES["tanh_6x3"]
     f, params, x = jacobian_case(rng, torch.float32, f, m, n)
-    jacobian_value_first(submission, f, params, x, m)
     report = run_jacobian(submission, f, params, x, device="meta")
     what = jacobian_what(f, x, m, "another device")
     expect_on_input_device(report["raised"], (report["results"] or [{}])[0].get("output_device"), what,
@@ -413,11 +397,10 @@ def test_jacobian_creates_no_tensor_on_another_device(submission, rng):
                                 "(or torch.stack the rows), never on the default device.")
 
 
-@points(2, "jacobian")
+@points(2, "jacobian", kind="forbidden")
 def test_jacobian_uses_no_forbidden_builtin(submission, rng):
     f, m, n = JACOBIAN_CASES["mixed_3x4"]
     f, params, x = jacobian_case(rng, torch.float32, f, m, n)
-    jacobian_value_first(submission, f, params, x, m)
     report = run_jacobian(submission, f, params, x, watch=JACOBIAN_FORBIDDEN_RUN)
     check_forbidden(submission, "jacobian", report, JACOBIAN_FORBIDDEN_SOURCE)
 
@@ -483,12 +466,12 @@ def check_mlp_value(submission, case, device, *, hints=MLP_RAISED_HINTS):
 
 
 @pytest.mark.parametrize("sizes, batch", [((3, 4, 2), (5,)), ((6, 5, 3), (7,))], ids=["3-4-2", "6-5-3"])
-@points(3, "mlp_forward")
+@points(3, "mlp_forward", kind="value")
 def test_mlp_forward_matches_the_nn_linear_relu_network(submission, device, dtype, sizes, batch, rng):
     check_mlp_value(submission, mlp_case(rng, dtype, batch, sizes), device)
 
 
-@points(3, "mlp_forward")
+@points(3, "mlp_forward", kind="gradient")
 def test_mlp_forward_gradients_match_the_nn_linear_relu_network(submission, device, dtype, rng):
     case = mlp_case(rng, dtype, (6,), (5, 3, 4))
     args, _ = case.on(device)
@@ -511,7 +494,7 @@ def test_mlp_forward_gradients_match_the_nn_linear_relu_network(submission, devi
 
 
 @pytest.mark.parametrize("batch", [(), (4,)], ids=["one_example", "batch_of_4"])
-@points(1, "mlp_forward")
+@points(1, "mlp_forward", kind="value")
 def test_mlp_forward_handles_the_course_3_4_2_network(submission, batch, rng):
     """The course's network: a 3-d input, a 4-d ReLU hidden layer, a 2-d output; W1 is (4, 3) and
     W2 is (2, 4), as nn.Linear(3, 4) and nn.Linear(4, 2) store them; a single example is a vector."""
@@ -519,16 +502,16 @@ def test_mlp_forward_handles_the_course_3_4_2_network(submission, batch, rng):
         ("", "a single example x of shape (3,) must give an output of shape (2,), as nn.Linear does.")])
 
 
-@points(1, "mlp_forward")
+@points(1, "mlp_forward", kind="rule")
 def test_mlp_forward_returns_a_plain_tensor_of_the_input_dtype_and_device(submission, device, dtype, rng):
     check_plain_tensor_like_input(submission, MLP, mlp_case(rng, dtype), device, dtype)
 
 
-@points(1, "mlp_forward")
+@points(1, "mlp_forward", kind="rule")
 def test_mlp_forward_leaves_its_inputs_unmodified(submission, rng):
     check_inputs_unmodified(submission, MLP, mlp_case(rng, torch.float64))
 
 
-@points(1, "mlp_forward")
+@points(1, "mlp_forward", kind="rule")
 def test_mlp_forward_creates_no_tensor_on_another_device(submission, rng):
     check_stays_on_input_device(submission, MLP, mlp_case(rng, torch.float32))

@@ -37,8 +37,8 @@ import pytest
 import torch
 
 from graders.checks import (expect_no_forbidden_builtin, expect_on_input_device, expect_raises_like_pytorch,
-                            fail_if_raised, gate, points, probe, source_scan)
-from graders.checks.compare import expect_close, fail, mismatch
+                            fail_if_raised, forbidden_uses, gate, points, probe)
+from graders.checks.compare import expect_close, fail, message, mismatch
 from graders.probes import dropout as dropout_probes
 
 # Every built-in dropout, in every spelling PyTorch has: F.dropout, torch.dropout, torch.dropout_,
@@ -163,24 +163,34 @@ def validity_problem(call, x, p, device, what, *, scaled=True) -> str | None:
 
 
 def require_valid(call, x, p, device, what, *, scaled=True):
-    """Fail with 'not checked yet' unless the call is a valid dropout: a contract check is awarded
-    only to a function that does dropout, never to one that returns its input."""
+    """Fail with 'not checked yet' unless the call is a valid dropout: the precondition of the value
+    checks that measure statistics of a mask (they cannot be judged on anything else). Contract
+    checks do not use it: the points policy keeps their points from a function that does no dropout."""
     needs = "zero about a fraction p of the elements" + (" and scale the others by 1 / (1 - p)" if scaled else "")
     gate(validity_problem(call, x, p, device, what, scaled=scaled), what, needs,
          "the checks of the fraction dropped and of the scaling")
 
 
-def require_dropout_works(submission, x, device, rng, p=0.5):
-    """A training call of dropout(x, p) must be valid before a contract check is awarded."""
-    kwargs = {"p": p}
-    call = run(submission, x, kwargs, device, rng)[0]
-    require_valid(call, x, p, device, f"{signature(x, kwargs)} on {device}")
+DEVICE_HINT = ("draw the mask on the input's device: torch.rand_like(input), or torch.rand(input.shape, "
+               "device=input.device); a mask drawn on the CPU and moved with .to(...) costs a copy from the CPU at "
+               "every call on a GPU, and draws from the CPU's generator.")
+
+
+def expect_drawn_on_input_device(raised, output_device, draws, what):
+    """The device verdict of a run on the `meta` device: no tensor mixed across devices, the result on
+    the input's device, and every random number drawn there (`draws`: device type -> where)."""
+    expect_on_input_device(raised, output_device, what, hint=DEVICE_HINT)
+    elsewhere = {device: place for device, place in (draws or {}).items() if device != "meta"}
+    if elsewhere:
+        device, place = next(iter(elsewhere.items()))
+        fail(message(f"{what} drew its random numbers on {device}{f' ({place})' if place else ''} for an input on "
+                     "another device (meta): the mask is not drawn on the input's device.", hint=DEVICE_HINT))
 
 
 # ---------------------------------------------------------------- dropout: what it computes
 
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.8, None], ids=["p0.1", "p0.5", "p0.8", "default_p"])
-@points(3, "dropout")
+@points(3, "dropout", kind="value")
 def test_dropout_zeroes_a_fraction_p_of_the_elements(submission, device, dtype, p, rng):
     x = away_from_zero(rng, dtype)
     kwargs = {} if p is None else {"p": p}
@@ -193,7 +203,7 @@ def test_dropout_zeroes_a_fraction_p_of_the_elements(submission, device, dtype, 
 
 
 @pytest.mark.parametrize("p", [0.25, 0.75])
-@points(2, "dropout")
+@points(2, "dropout", kind="value")
 def test_dropout_scales_kept_elements_by_one_over_one_minus_p(submission, device, dtype, p, rng):
     x = away_from_zero(rng, dtype)
     kwargs = {"p": p}
@@ -214,7 +224,7 @@ def test_dropout_scales_kept_elements_by_one_over_one_minus_p(submission, device
                  })
 
 
-@points(1, "dropout")
+@points(1, "dropout", kind="value")
 def test_dropout_preserves_the_mean(submission, device, dtype, rng):
     p = 0.6
     x = away_from_zero(rng, dtype, positive=True)
@@ -236,7 +246,7 @@ def test_dropout_preserves_the_mean(submission, device, dtype, rng):
         fail(message)
 
 
-@points(1, "dropout")
+@points(1, "dropout", kind="value")
 def test_dropout_draws_an_independent_mask_for_every_element(submission, device, rng):
     p = 0.5
     x = away_from_zero(rng, torch.float32)
@@ -264,7 +274,7 @@ def test_dropout_draws_an_independent_mask_for_every_element(submission, device,
             fail(message + (f"\n  Hint: {hint}" if same > agreeing else ""))
 
 
-@points(1, "dropout")
+@points(1, "dropout", kind="value")
 def test_dropout_draws_a_new_mask_at_every_call(submission, device, rng):
     p = 0.3
     x = away_from_zero(rng, torch.float32)
@@ -287,7 +297,7 @@ def test_dropout_draws_a_new_mask_at_every_call(submission, device, rng):
 
 
 @pytest.mark.parametrize("p", [0.3])
-@points(2, "dropout")
+@points(2, "dropout", kind="gradient")
 def test_dropout_gradient_is_the_mask_scaled_by_one_over_one_minus_p(submission, device, dtype, p, rng):
     x = away_from_zero(rng, dtype)
     weight = torch.randn(x.shape, generator=rng, dtype=dtype)
@@ -316,10 +326,9 @@ def test_dropout_gradient_is_the_mask_scaled_by_one_over_one_minus_p(submission,
 
 # ---------------------------------------------------------------- dropout: edge cases and contract
 
-@points(1, "dropout")
+@points(1, "dropout", kind="rule")
 def test_dropout_is_the_identity_when_not_training(submission, device, dtype, rng):
     x = away_from_zero(rng, dtype)
-    require_dropout_works(submission, x, device, rng)
     p = 0.5
     kwargs = {"p": p, "training": False}
     what = f"{signature(x, kwargs)} on {device}"
@@ -337,10 +346,9 @@ def test_dropout_is_the_identity_when_not_training(submission, device, dtype, rn
                  })
 
 
-@points(1, "dropout")
+@points(1, "dropout", kind="rule")
 def test_dropout_with_p_one_returns_zeros_and_a_zero_gradient(submission, device, dtype, rng):
     x = away_from_zero(rng, dtype, shape=(64, 48))
-    require_dropout_works(submission, x, device, rng)
     kwargs = {"p": 1.0}
     what = f"{signature(x, kwargs)} on {device}"
     weight = torch.randn(x.shape, generator=rng, dtype=dtype)
@@ -362,10 +370,9 @@ def test_dropout_with_p_one_returns_zeros_and_a_zero_gradient(submission, device
                      what=f"{what}: the gradient must be zero, since every element is dropped.")
 
 
-@points(1, "dropout")
+@points(1, "dropout", kind="rule")
 def test_dropout_with_p_zero_returns_the_input_unchanged(submission, device, dtype, rng):
     x = away_from_zero(rng, dtype, shape=SMALL)
-    require_dropout_works(submission, away_from_zero(rng, dtype), device, rng)
     kwargs = {"p": 0.0}
     what = f"{signature(x, kwargs)} on {device}"
     output = output_of(run(submission, x, kwargs, device, rng)[0], x, what)
@@ -377,10 +384,8 @@ def test_dropout_with_p_zero_returns_the_input_unchanged(submission, device, dty
                            "of 1 - p.": torch.zeros_like(x)})
 
 
-@points(1, "dropout")
+@points(1, "dropout", kind="rule")
 def test_dropout_rejects_p_outside_zero_one(submission, rng):
-    x = away_from_zero(rng, torch.float32)
-    require_dropout_works(submission, x, "cpu", rng)
     small = away_from_zero(rng, torch.float32, shape=SMALL)
     for p in (-0.1, 1.5):
         kwargs = {"p": p}
@@ -388,14 +393,14 @@ def test_dropout_rejects_p_outside_zero_one(submission, rng):
         expect_raises_like_pytorch(raised, signature(small, kwargs), "F.dropout", "for p outside [0, 1]")
 
 
-@points(1, "dropout")
+@points(1, "dropout", kind="rule")
 def test_dropout_returns_a_plain_tensor_of_the_input_dtype_and_device(submission, device, dtype, rng):
     p = 0.5
     x = away_from_zero(rng, dtype)
     kwargs = {"p": p}
     what = f"{signature(x, kwargs)} on {device}"
     call = run(submission, x, kwargs, device, rng)[0]
-    require_valid(call, x, p, device, what)
+    output_of(call, x, what)
     if call["output_type"] != "torch.Tensor":
         fail(f"{what} returned a {call['output_type']}; it must return exactly a torch.Tensor, as F.dropout does.")
     if call["output_dtype"] != str(dtype):
@@ -406,49 +411,42 @@ def test_dropout_returns_a_plain_tensor_of_the_input_dtype_and_device(submission
         fail(f"{what} returned a tensor on {call['output_device']}; expected {device}, the input's device.")
 
 
-@points(1, "dropout")
+@points(1, "dropout", kind="rule")
 def test_dropout_leaves_its_input_unmodified(submission, rng):
     p = 0.5
     x = away_from_zero(rng, torch.float64)
     kwargs = {"p": p}
     what = signature(x, kwargs)
     call = run(submission, x, kwargs, "cpu", rng)[0]
-    require_valid(call, x, p, "cpu", what)
+    fail_if_raised(call["raised"], what)
     if call["modified"]:
         fail(f"{what} changed its input in place. Hint: in-place operations (input *= mask, input.mul_(...), "
              "input[mask] = 0) change the caller's tensor, here a layer's activations; compute a new tensor.")
 
 
-@points(1, "dropout")
+@points(1, "dropout", kind="rule")
 def test_dropout_draws_its_mask_on_the_input_device(submission, rng):
     """Run dropout on tensors of the `meta` device, which hold no values: a mask drawn on the CPU
     by default is caught mixing with them, as it would be on a GPU."""
     x = away_from_zero(rng, torch.float32)
-    require_dropout_works(submission, x, "cpu", rng)
     kwargs = {"p": 0.5}
     what = signature(x, kwargs)
     call = run(submission, x, kwargs, "meta", rng)[0]
-    expect_on_input_device(call["raised"], call.get("output_device"), what,
-                           hint="draw the mask on the input's device: torch.rand_like(input), or "
-                                "torch.rand(input.shape, device=input.device).")
+    expect_drawn_on_input_device(call["raised"], call.get("output_device"), call.get("draws"), what)
 
 
-@points(1, "dropout")
+@points(1, "dropout", kind="forbidden")
 def test_dropout_uses_no_forbidden_builtin(submission, rng):
-    p = 0.5
     x = away_from_zero(rng, torch.float32)
-    kwargs = {"p": p}
-    what = signature(x, kwargs)
+    kwargs = {"p": 0.5}
     call = run(submission, x, kwargs, "cpu", rng, watch=FORBIDDEN)[0]
-    require_valid(call, x, p, "cpu", what)
-    used = set(call["calls"]) | set(source_scan.named_in_source(submission.sources, "dropout", FORBIDDEN))
-    expect_no_forbidden_builtin("dropout", used, instead="draw the mask with torch.rand_like or torch.bernoulli and "
-                                                         "apply it yourself.")
+    expect_no_forbidden_builtin("dropout", forbidden_uses(submission, "dropout", FORBIDDEN, call),
+                                instead="draw the mask with torch.rand_like or torch.bernoulli and apply it yourself.")
 
 
 # ---------------------------------------------------------------- the Dropout layer
 
-def layer_pass(report, mode, what):
+def layer_pass(report, mode, what, *, raised_ok=False):
     if report.get("raised"):
         fail(f"building {what} raised {report['raised']['message']}")
     if not report["is_module"]:
@@ -456,21 +454,14 @@ def layer_pass(report, mode, what):
              "model.eval() reach it inside a model.")
     for passed in report["passes"]:
         if passed["mode"] == mode:
-            if passed["raised"]:
+            if passed["raised"] and not raised_ok:
                 fail(f"{what}, after .{mode}(), raised {passed['raised']['message']}")
             return passed
     raise AssertionError(f"no {mode} pass in the report")
 
 
-def require_layer_drops(report, x, p, device, what):
-    passed = layer_pass(report, "train", what)
-    gate(validity_problem(passed, x, p, device, f"{what} in train mode"), f"in train mode {what}",
-         f"drop like dropout(input, {p})", "the check of train mode")
-    return passed
-
-
 @pytest.mark.parametrize("p", [0.3, None], ids=["p0.3", "default_p"])
-@points(2, "Dropout")
+@points(2, "Dropout", kind="value")
 def test_dropout_module_drops_units_in_train_mode(submission, device, dtype, p, rng):
     x = away_from_zero(rng, dtype)
     expected_p = 0.5 if p is None else p
@@ -488,13 +479,12 @@ def test_dropout_module_drops_units_in_train_mode(submission, device, dtype, p, 
              "  (Is self.p passed on to dropout?)")
 
 
-@points(1, "Dropout")
+@points(1, "Dropout", kind="rule")
 def test_dropout_module_is_the_identity_in_eval_mode(submission, device, dtype, rng):
     p = 0.5
     x = away_from_zero(rng, dtype)
     what = f"Dropout({p})"
-    report = run_layer(submission, x, device, rng, p=p, modes=("train", "eval"))
-    require_layer_drops(report, x, p, device, what)
+    report = run_layer(submission, x, device, rng, p=p, modes=("eval",))
     passed = layer_pass(report, "eval", what)
     output = output_of(passed, x, f"{what}(input) after .eval()")
     if (output == 0).any():
@@ -504,11 +494,8 @@ def test_dropout_module_is_the_identity_in_eval_mode(submission, device, dtype, 
     expect_close(output, x, device=device, what=f"{what}(input) after .eval() must return the input unchanged.")
 
 
-@points(1, "Dropout")
+@points(1, "Dropout", kind="rule")
 def test_dropout_module_rejects_p_outside_zero_one_when_built(submission, rng):
-    p = 0.5
-    x = away_from_zero(rng, torch.float32)
-    require_layer_drops(run_layer(submission, x, "cpu", rng, p=p, modes=("train",)), x, p, "cpu", f"Dropout({p})")
     for bad in (-0.1, 1.5):
         report = run_layer(submission, None, "cpu", rng, p=bad, modes=())
         expect_raises_like_pytorch(report["raised"], f"Dropout({bad})", "nn.Dropout",
@@ -517,13 +504,28 @@ def test_dropout_module_rejects_p_outside_zero_one_when_built(submission, rng):
                                         "built, not at its first forward pass.")
 
 
-@points(1, "Dropout")
+@points(1, "Dropout", kind="forbidden")
 def test_dropout_module_uses_no_forbidden_builtin(submission, rng):
     p = 0.5
     x = away_from_zero(rng, torch.float32)
     what = f"Dropout({p})"
     report = run_layer(submission, x, "cpu", rng, p=p, modes=("train",), watch=FORBIDDEN)
-    passed = require_layer_drops(report, x, p, "cpu", what)
-    used = set(report.get("construction_calls", [])) | set(passed["calls"])
-    used |= set(source_scan.named_in_source(submission.sources, "Dropout", FORBIDDEN))
-    expect_no_forbidden_builtin("Dropout", used, instead="subclass nn.Module and call your own dropout in forward.")
+    seen = {"calls": list(report.get("construction_calls", [])), "where": dict(report.get("construction_where", {}))}
+    for passed in report.get("passes", []):
+        seen["calls"] += passed.get("calls", [])
+        seen["where"].update(passed.get("where", {}))
+    expect_no_forbidden_builtin("Dropout", forbidden_uses(submission, "Dropout", FORBIDDEN, seen),
+                                instead=f"subclass nn.Module and call your own dropout in forward ({what} must not "
+                                        "be built on nn.Dropout or F.dropout).")
+
+
+@points(1, "Dropout", kind="rule")
+def test_dropout_module_draws_its_mask_on_the_input_device(submission, rng):
+    """Run the layer on tensors of the `meta` device, which hold no values: a mask drawn on the CPU
+    by default is caught mixing with them, or drawn on the CPU and moved, as it would be on a GPU."""
+    p = 0.5
+    x = away_from_zero(rng, torch.float32)
+    what = f"Dropout({p})(input) in train mode"
+    passed = layer_pass(run_layer(submission, x, "meta", rng, p=p, modes=("train",)), "train", f"Dropout({p})",
+                        raised_ok=True)
+    expect_drawn_on_input_device(passed["raised"], passed.get("output_device"), passed.get("draws"), what)

@@ -18,10 +18,21 @@ BCE = Function("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_l
                "F.binary_cross_entropy_with_logits", forbidden=r"binary_cross_entropy|softplus|log_?sigmoid")
 
 REDUCTIONS = ("mean", "sum", "none")
-OVERFLOW_HINT = ("exp() of a large logit overflows to inf: subtract the largest value before exponentiating "
-                 "(log-sum-exp: m + log(sum(exp(x - m)))).")
+OVERFLOW_HINT = ("exp() of a large value overflows to inf: this is the formula without the shift by the largest "
+                 "value; subtract it before exponentiating (log-sum-exp: m + log(sum(exp(x - m)))).")
+UNDERFLOW_HINT = ("the largest logit was subtracted, so nothing overflows, but the target's softmax probability "
+                  "underflowed to 0 (its logit is far below the largest) and log(0) = -inf: the shift prevents "
+                  "overflow, not underflow. Take the log-probability directly, (z_t - m) - log(sum(exp(z - m))), "
+                  "never the log of a probability.")
 SIGMOID_LOG_HINT = ("taking log(sigmoid(z)) or log(1 - sigmoid(z)) loses everything once |z| is large "
                     "(sigmoid rounds to exactly 0 or 1); use max(z, 0) - z*y + log1p(exp(-|z|)).")
+SIGMOID_EPS_HINT = ("log(sigmoid(z) + eps) (or a clamped sigmoid) caps the loss at -log(eps) once sigmoid(z) rounds "
+                    "to exactly 0 or 1 for a large |z|; use max(z, 0) - z*y + log1p(exp(-|z|)), which needs no eps.")
+WHERE_GRADIENT_HINT = ("a gradient is nan where |z| is large: torch.where evaluates both branches, and the gradient of "
+                       "the unused one (exp of a large number) poisons it; use the single formula "
+                       "max(z, 0) - z*y + log1p(exp(-|z|)).")
+SWAPPED_BRANCHES_HINT = ("the branches are swapped: the form with log1p(exp(-z)) is the stable one for z >= 0 and the "
+                         "one with log1p(exp(z)) for z < 0; each overflows on the other side.")
 
 
 @pytest.fixture(params=REDUCTIONS)
@@ -66,38 +77,38 @@ def reduction_mistakes(spec, reduction, count):
 
 # ---------------------------------------------------------------- mse_loss
 
-@points(2, "mse_loss")
+@points(2, "mse_loss", kind="value")
 def test_mse_loss_matches_pytorch(submission, device, dtype, reduction, rng):
     case = regression_case(rng, dtype, reduction, shape=(4, 3, 2))
     check_value(submission, MSE, case, device, mistakes=reduction_mistakes(MSE, reduction, 24))
 
 
-@points(2, "mse_loss")
+@points(2, "mse_loss", kind="gradient")
 def test_mse_loss_gradient_matches_pytorch(submission, device, dtype, reduction, rng):
     check_gradient(submission, MSE, regression_case(rng, dtype, reduction), device, rng)
 
 
-@points(1, "mse_loss")
+@points(1, "mse_loss", kind="rule")
 def test_mse_loss_rejects_an_unknown_reduction(submission, rng):
     check_rejects_unknown_reduction(submission, MSE, regression_case(rng, torch.float32))
 
 
-@points(1, "mse_loss")
+@points(1, "mse_loss", kind="rule")
 def test_mse_loss_returns_a_plain_tensor_of_the_input_dtype_and_device(submission, device, dtype, rng):
     check_plain_tensor_like_input(submission, MSE, regression_case(rng, dtype), device, dtype)
 
 
-@points(1, "mse_loss")
+@points(1, "mse_loss", kind="rule")
 def test_mse_loss_leaves_its_inputs_unmodified(submission, rng):
     check_inputs_unmodified(submission, MSE, regression_case(rng, torch.float64, "none"))
 
 
-@points(1, "mse_loss")
+@points(1, "mse_loss", kind="forbidden")
 def test_mse_loss_uses_no_forbidden_builtin(submission, rng):
     check_no_forbidden_builtin(submission, MSE, regression_case(rng, torch.float32))
 
 
-@points(1, "mse_loss")
+@points(1, "mse_loss", kind="rule")
 def test_mse_loss_creates_no_tensor_on_another_device(submission, rng):
     check_stays_on_input_device(submission, MSE, regression_case(rng, torch.float32))
 
@@ -105,7 +116,7 @@ def test_mse_loss_creates_no_tensor_on_another_device(submission, rng):
 # ---------------------------------------------------------------- logsumexp
 
 @pytest.mark.parametrize("dim", [0, 1, -1])
-@points(2, "logsumexp")
+@points(2, "logsumexp", kind="value")
 def test_logsumexp_matches_pytorch(submission, device, dtype, dim, rng):
     case = Case((torch.randn(4, 3, 5, generator=rng, dtype=dtype) * 3,), {"dim": dim})
     others = [d for d in range(3) if d != dim % 3]
@@ -116,7 +127,7 @@ def test_logsumexp_matches_pytorch(submission, device, dtype, dim, rng):
     check_value(submission, LOGSUMEXP, case, device, mistakes=mistakes)
 
 
-@points(2, "logsumexp")
+@points(2, "logsumexp", kind="gradient")
 def test_logsumexp_gradient_matches_pytorch(submission, device, dtype, rng):
     check_gradient(submission, LOGSUMEXP, softened_case(rng, dtype), device, rng)
 
@@ -126,33 +137,38 @@ def global_shift_logsumexp(values, dim):
     return peak + torch.log(torch.exp(values - peak).sum(dim=dim))
 
 
-@points(2, "logsumexp")
+def naive_logsumexp(values, dim):
+    return torch.log(torch.exp(values).sum(dim=dim))
+
+
+@points(2, "logsumexp", kind="value")
 def test_logsumexp_is_stable_for_large_inputs(submission, device, dtype, rng):
     values = torch.randn(4, 6, generator=rng, dtype=dtype) * 1000
     values[0] = -values[0].abs() - 1000  # a row where every exp() underflows to zero
     case = Case((values,), {"dim": 1})
     mistakes = {"the maximum was taken over the whole tensor: a slice far below it underflows to log(0); "
-                "subtract each slice's own maximum along `dim`.": global_shift_logsumexp}
-    check_value(submission, LOGSUMEXP, case, device, hint=OVERFLOW_HINT, exact=True, mistakes=mistakes)
-    check_gradient(submission, LOGSUMEXP, case, device, rng, hint=OVERFLOW_HINT, exact=True)
+                "subtract each slice's own maximum along `dim`.": global_shift_logsumexp,
+                OVERFLOW_HINT: naive_logsumexp}
+    check_value(submission, LOGSUMEXP, case, device, exact=True, mistakes=mistakes)
+    check_gradient(submission, LOGSUMEXP, case, device, rng, exact=True)
 
 
-@points(1, "logsumexp")
+@points(1, "logsumexp", kind="rule")
 def test_logsumexp_returns_a_plain_tensor_of_the_input_dtype_and_device(submission, device, dtype, rng):
     check_plain_tensor_like_input(submission, LOGSUMEXP, softened_case(rng, dtype), device, dtype)
 
 
-@points(1, "logsumexp")
+@points(1, "logsumexp", kind="rule")
 def test_logsumexp_leaves_its_input_unmodified(submission, rng):
     check_inputs_unmodified(submission, LOGSUMEXP, softened_case(rng, torch.float64))
 
 
-@points(1, "logsumexp")
+@points(1, "logsumexp", kind="forbidden")
 def test_logsumexp_uses_no_forbidden_builtin(submission, rng):
     check_no_forbidden_builtin(submission, LOGSUMEXP, softened_case(rng, torch.float32))
 
 
-@points(1, "logsumexp")
+@points(1, "logsumexp", kind="rule")
 def test_logsumexp_creates_no_tensor_on_another_device(submission, rng):
     check_stays_on_input_device(submission, LOGSUMEXP, softened_case(rng, torch.float32))
 
@@ -167,7 +183,7 @@ def divided_by_all_elements(logits, target, reduction="mean"):
     return F.cross_entropy(logits, target, reduction="sum") / logits.numel()
 
 
-@points(2, "cross_entropy")
+@points(2, "cross_entropy", kind="value")
 def test_cross_entropy_matches_pytorch(submission, device, dtype, reduction, rng):
     case = classification_case(rng, dtype, reduction, batch=6, classes=4)
     mistakes = reduction_mistakes(CROSS_ENTROPY, reduction, 6)
@@ -181,47 +197,67 @@ def test_cross_entropy_matches_pytorch(submission, device, dtype, reduction, rng
     check_value(submission, CROSS_ENTROPY, case, device, mistakes=mistakes)
 
 
-@points(2, "cross_entropy")
+@points(2, "cross_entropy", kind="gradient")
 def test_cross_entropy_gradient_matches_pytorch(submission, device, dtype, reduction, rng):
     check_gradient(submission, CROSS_ENTROPY, classification_case(rng, dtype, reduction, batch=7, classes=3),
                    device, rng)
 
 
-@points(2, "cross_entropy")
+def reduced(losses, reduction):
+    return {"none": losses, "sum": losses.sum(), "mean": losses.mean()}[reduction]
+
+
+def log_of_naive_softmax(logits, target, reduction="mean"):
+    exps = torch.exp(logits)
+    return reduced(-torch.log((exps / exps.sum(dim=1, keepdim=True)).gather(1, target[:, None])[:, 0]), reduction)
+
+
+def naive_log_softmax(logits, target, reduction="mean"):
+    log_probabilities = logits - torch.log(torch.exp(logits).sum(dim=1, keepdim=True))
+    return reduced(-log_probabilities.gather(1, target[:, None])[:, 0], reduction)
+
+
+def log_of_shifted_softmax(logits, target, reduction="mean"):
+    exps = torch.exp(logits - logits.amax(dim=1, keepdim=True))
+    return reduced(-torch.log((exps / exps.sum(dim=1, keepdim=True)).gather(1, target[:, None])[:, 0]), reduction)
+
+
+@points(2, "cross_entropy", kind="value")
 def test_cross_entropy_is_stable_for_large_logits(submission, device, dtype, rng):
     case = classification_case(rng, dtype, "none", batch=6, classes=5, scale=1000.0)
-    check_value(submission, CROSS_ENTROPY, case, device, hint=OVERFLOW_HINT, exact=True)
-    check_gradient(submission, CROSS_ENTROPY, case, device, rng, hint=OVERFLOW_HINT, exact=True)
+    mistakes = {OVERFLOW_HINT: [log_of_naive_softmax, naive_log_softmax], UNDERFLOW_HINT: log_of_shifted_softmax}
+    check_value(submission, CROSS_ENTROPY, case, device, exact=True, mistakes=mistakes)
+    check_gradient(submission, CROSS_ENTROPY, case, device, rng, exact=True)
 
 
-@points(1, "cross_entropy")
+@points(1, "cross_entropy", kind="value")
 def test_cross_entropy_handles_a_batch_of_one(submission, device, dtype, rng):
     case = classification_case(rng, dtype, "mean", batch=1, classes=4)
     check_value(submission, CROSS_ENTROPY, case, device,
                 hint="with a single example, squeezing away every dimension of size 1 also removes the batch")
 
 
-@points(1, "cross_entropy")
+@points(1, "cross_entropy", kind="rule")
 def test_cross_entropy_rejects_an_unknown_reduction(submission, rng):
     check_rejects_unknown_reduction(submission, CROSS_ENTROPY, classification_case(rng, torch.float32))
 
 
-@points(1, "cross_entropy")
+@points(1, "cross_entropy", kind="rule")
 def test_cross_entropy_returns_a_plain_tensor_of_the_input_dtype_and_device(submission, device, dtype, rng):
     check_plain_tensor_like_input(submission, CROSS_ENTROPY, classification_case(rng, dtype), device, dtype)
 
 
-@points(1, "cross_entropy")
+@points(1, "cross_entropy", kind="rule")
 def test_cross_entropy_leaves_its_inputs_unmodified(submission, rng):
     check_inputs_unmodified(submission, CROSS_ENTROPY, classification_case(rng, torch.float64, "none"))
 
 
-@points(1, "cross_entropy")
+@points(1, "cross_entropy", kind="forbidden")
 def test_cross_entropy_uses_no_forbidden_builtin(submission, rng):
     check_no_forbidden_builtin(submission, CROSS_ENTROPY, classification_case(rng, torch.float32))
 
 
-@points(1, "cross_entropy")
+@points(1, "cross_entropy", kind="rule")
 def test_cross_entropy_creates_no_tensor_on_another_device(submission, rng):
     check_stays_on_input_device(submission, CROSS_ENTROPY, classification_case(rng, torch.float32))
 
@@ -232,7 +268,7 @@ def swapped_targets(logits, target, reduction="mean"):
     return F.binary_cross_entropy_with_logits(logits, 1 - target, reduction=reduction)
 
 
-@points(2, "binary_cross_entropy_with_logits")
+@points(2, "binary_cross_entropy_with_logits", kind="value")
 def test_binary_cross_entropy_with_logits_matches_pytorch(submission, device, dtype, reduction, rng):
     case = binary_case(rng, dtype, reduction, shape=(6, 3))
     mistakes = reduction_mistakes(BCE, reduction, 18)
@@ -243,45 +279,70 @@ def test_binary_cross_entropy_with_logits_matches_pytorch(submission, device, dt
     check_value(submission, BCE, case, device, mistakes=mistakes)
 
 
-@points(2, "binary_cross_entropy_with_logits")
+@points(2, "binary_cross_entropy_with_logits", kind="gradient")
 def test_binary_cross_entropy_with_logits_gradient_matches_pytorch(submission, device, dtype, reduction, rng):
     check_gradient(submission, BCE, binary_case(rng, dtype, reduction, shape=(3, 7)), device, rng)
 
 
-@points(2, "binary_cross_entropy_with_logits")
+def log_of_sigmoid(eps=0.0, clamp=False):
+    def loss(logits, target, reduction="mean"):
+        p = torch.sigmoid(logits)
+        if clamp:
+            p = p.clamp(eps, 1 - eps)
+            return reduced(-(target * torch.log(p) + (1 - target) * torch.log(1 - p)), reduction)
+        return reduced(-(target * torch.log(p + eps) + (1 - target) * torch.log(1 - p + eps)), reduction)
+    return loss
+
+
+def where_branches(swapped=False):
+    """Per sign, the form that is stable on that side (or, `swapped`, on the other side)."""
+    def loss(logits, target, reduction="mean"):
+        for_positive = logits - logits * target + torch.log1p(torch.exp(-logits))
+        for_negative = -logits * target + torch.log1p(torch.exp(logits))
+        chosen = (for_negative, for_positive) if swapped else (for_positive, for_negative)
+        return reduced(torch.where(logits >= 0, *chosen), reduction)
+    return loss
+
+
+def bce_mistakes():
+    epsilons = (1e-12, 1e-8, 1e-7, 1e-6, 1e-10, 1e-15, 1e-5)
+    return {SIGMOID_LOG_HINT: log_of_sigmoid(), SWAPPED_BRANCHES_HINT: where_branches(swapped=True),
+            WHERE_GRADIENT_HINT: where_branches(),
+            SIGMOID_EPS_HINT: [log_of_sigmoid(eps, clamp) for eps in epsilons for clamp in (False, True)]}
+
+
+@points(2, "binary_cross_entropy_with_logits", kind="value")
 def test_binary_cross_entropy_with_logits_is_stable_for_large_logits(submission, device, dtype, rng):
     magnitude = 100 + torch.rand(4, 6, generator=rng, dtype=dtype) * 900
     sign = torch.where(torch.rand(4, 6, generator=rng) < 0.5, -1.0, 1.0).to(dtype)
     targets = (torch.rand(4, 6, generator=rng) < 0.5).to(dtype)
     case = Case((magnitude * sign, targets), {"reduction": "none"})
-    check_value(submission, BCE, case, device, hint=SIGMOID_LOG_HINT, exact=True)
-    check_gradient(submission, BCE, case, device, rng, exact=True,
-                   hint="a gradient is nan or wrong at |z| >= 100: torch.where evaluates both branches, and the "
-                        "gradient of the unused one (exp of a large number) poisons it; use the single formula "
-                        "max(z, 0) - z*y + log1p(exp(-|z|)).")
+    check_value(submission, BCE, case, device, exact=True, mistakes=bce_mistakes())
+    # the values are right by now: of the mistakes, only those with right values can explain a gradient
+    check_gradient(submission, BCE, case, device, rng, exact=True, mistakes={WHERE_GRADIENT_HINT: where_branches()})
 
 
-@points(1, "binary_cross_entropy_with_logits")
+@points(1, "binary_cross_entropy_with_logits", kind="rule")
 def test_binary_cross_entropy_with_logits_rejects_an_unknown_reduction(submission, rng):
     check_rejects_unknown_reduction(submission, BCE, binary_case(rng, torch.float32))
 
 
-@points(1, "binary_cross_entropy_with_logits")
+@points(1, "binary_cross_entropy_with_logits", kind="rule")
 def test_binary_cross_entropy_with_logits_returns_a_plain_tensor_of_the_input_dtype_and_device(
         submission, device, dtype, rng):
     check_plain_tensor_like_input(submission, BCE, binary_case(rng, dtype), device, dtype)
 
 
-@points(1, "binary_cross_entropy_with_logits")
+@points(1, "binary_cross_entropy_with_logits", kind="rule")
 def test_binary_cross_entropy_with_logits_leaves_its_inputs_unmodified(submission, rng):
     check_inputs_unmodified(submission, BCE, binary_case(rng, torch.float64, "none"))
 
 
-@points(1, "binary_cross_entropy_with_logits")
+@points(1, "binary_cross_entropy_with_logits", kind="forbidden")
 def test_binary_cross_entropy_with_logits_uses_no_forbidden_builtin(submission, rng):
     check_no_forbidden_builtin(submission, BCE, binary_case(rng, torch.float32))
 
 
-@points(1, "binary_cross_entropy_with_logits")
+@points(1, "binary_cross_entropy_with_logits", kind="rule")
 def test_binary_cross_entropy_with_logits_creates_no_tensor_on_another_device(submission, rng):
     check_stays_on_input_device(submission, BCE, binary_case(rng, torch.float32))

@@ -12,11 +12,11 @@ from graders.checks.compare import fail, mismatch
 from graders.probes.optim import FunctionAsOptimizer, model_trajectory
 from graders.probes import optim as optim_probes, weight_decay as wd_probes
 from graders.probes.weight_decay import build_model, train_model
-from graders.checks.optim import (ADAM_MISTAKES, IGNORED_ARGUMENTS, Sketch, check_device, check_linear,
-                                           check_model, check_rejects, check_zero_grad, expect_model_run,
-                                           expect_no_exception, expect_no_torch_optim, expect_same_leaves,
-                                           expect_step, fail_values, linear, matching_mistake, model_mistakes,
-                                           random_params, reference_step, seed_from, sketch_variants, step_once)
+from graders.checks.optim import (ADAM_MISTAKES, IGNORED_ARGUMENTS, Sketch, check_device, check_linear, check_model,
+                                  check_no_torch_optim_class, check_rejects, check_zero_grad, expect_gradients_kept,
+                                  expect_model_run, expect_no_exception, expect_no_torch_optim, expect_same_leaves,
+                                  expect_step, fail_values, linear, matching_mistake, model_mistakes, random_params,
+                                  reference_step, seed_from, sketch_variants, step_once)
 
 # References are bound when this module is imported, before any submission is loaded.
 SGD = torch.optim.SGD
@@ -82,14 +82,14 @@ def expect_penalty(report, what, params, weight_decay, device):
                     expected, output, device, hint=hint)
 
 
-@points(2, "l2_penalty")
+@points(2, "l2_penalty", kind="value")
 def test_l2_penalty_matches_the_explicit_penalty(submission, device, dtype, rng):
     params, weight_decay = penalty_case(rng, dtype)
     report, what = call_penalty(submission, params, weight_decay, device, requires_grad=False)
     expect_penalty(report, what, params, weight_decay, device)
 
 
-@points(2, "l2_penalty")
+@points(2, "l2_penalty", kind="gradient")
 def test_l2_penalty_gradient_is_twice_weight_decay_times_theta(submission, device, dtype, rng):
     params, weight_decay = penalty_case(rng, dtype)
     report, what = call_penalty(submission, params, weight_decay, device)
@@ -108,23 +108,24 @@ def test_l2_penalty_gradient_is_twice_weight_decay_times_theta(submission, devic
                         else None)
 
 
-@points(1, "l2_penalty")
+@points(1, "l2_penalty", kind="rule")
 def test_l2_penalty_accepts_a_generator_of_parameters(submission, rng):
+    """The same parameters given as a generator must give what the submission gives for a list: this
+    check judges the generator, not the formula (the value checks do that)."""
     params, weight_decay = penalty_case(rng, torch.float64)
     report, what = call_penalty(submission, params, weight_decay, as_generator=True, requires_grad=False)
-    expected = penalty(params, weight_decay)
-    if mismatch(report["output"], expected) is not None:
-        fail_values(f"{what}: the value differs from the penalty of the same list of parameters.", expected,
-                    report["output"], "cpu",
+    as_list, _ = call_penalty(submission, params, weight_decay, requires_grad=False)
+    if mismatch(report["output"], as_list["output"]) is not None:
+        fail_values(f"{what}: the value differs from what l2_penalty returns for a list of the same parameters.",
+                    as_list["output"], report["output"], "cpu",
                     hint="model.parameters() is a generator, which can be read only once (and has no len()): go "
                          "through it a single time, or make a list of it first.")
 
 
-@points(1, "l2_penalty")
+@points(1, "l2_penalty", kind="rule")
 def test_l2_penalty_returns_a_0d_tensor_of_the_parameters_dtype_and_device(submission, device, dtype, rng):
     params, weight_decay = penalty_case(rng, dtype)
     report, what = call_penalty(submission, params, weight_decay, device, requires_grad=False)
-    expect_penalty(report, what, params, weight_decay, device)
     if report["output_shape"] != []:
         fail(f"{what} returned a tensor of shape {tuple(report['output_shape'])}; expected a 0-d tensor, as "
              "(param ** 2).sum() gives.")
@@ -135,11 +136,10 @@ def test_l2_penalty_returns_a_0d_tensor_of_the_parameters_dtype_and_device(submi
              "torch.tensor(0.0) is float32 on the CPU; start from 0 (a Python number), or from the first term.")
 
 
-@points(1, "l2_penalty")
+@points(1, "l2_penalty", kind="rule")
 def test_l2_penalty_leaves_the_parameters_unmodified(submission, rng):
     params, weight_decay = penalty_case(rng, torch.float64)
     report, what = call_penalty(submission, params, weight_decay, requires_grad=False)
-    expect_penalty(report, what, params, weight_decay, "cpu")
     changed = [index for index, flag in enumerate(report["modified"]) if flag]
     if changed:
         fail(f"{what} changed parameter(s) {changed} in place. Hint: p.pow_(2) or p *= p squares the parameter "
@@ -202,21 +202,21 @@ def sgd_decay_mistakes(params, grads, lr, weight_decay):
             for hint, kind in SGD_DECAY_MISTAKES.items()}
 
 
-def check_decay_step(submission, params, grads, lr, weight_decay, device, dtype, watch=False):
-    report, what = step_once(submission, "sgd_step_with_weight_decay", params, grads, [lr, weight_decay], device,
-                             watch=watch)
+def check_decay_step(submission, params, grads, lr, weight_decay, device, dtype):
+    report, what = step_once(submission, "sgd_step_with_weight_decay", params, grads, [lr, weight_decay], device)
     expected = reference_step(params, grads, device, lr=lr, weight_decay=weight_decay)
     expect_step(report, what, expected, device, dtype, sgd_decay_mistakes(params, grads, lr, weight_decay))
     return report, what
 
 
-@points(2, "sgd_step_with_weight_decay")
+@points(2, "sgd_step_with_weight_decay", kind="value")
 def test_sgd_step_with_weight_decay_matches_one_torch_optim_sgd_step(submission, device, dtype, rng):
     params, grads = random_params(rng, dtype)
-    check_decay_step(submission, params, grads, 0.1, 0.3, device, dtype)
+    report, what = check_decay_step(submission, params, grads, 0.1, 0.3, device, dtype)
+    expect_gradients_kept(report["grads_cleared"], what)
 
 
-@points(2, "sgd_step_with_weight_decay")
+@points(2, "sgd_step_with_weight_decay", kind="value")
 def test_sgd_step_with_weight_decay_trains_a_model_like_torch_optim_sgd(submission, device, dtype, rng):
     problem = {"seed": seed_from(rng), "steps": 30, "sizes": [4, 8, 3]}
     lr, weight_decay = 0.2, 0.05
@@ -233,24 +233,25 @@ def test_sgd_step_with_weight_decay_trains_a_model_like_torch_optim_sgd(submissi
                      device=device, dtype=dtype, mistakes=model_mistakes(makers, problem, dtype))
 
 
-@points(1, "sgd_step_with_weight_decay")
+@points(1, "sgd_step_with_weight_decay", kind="value")
 def test_sgd_step_with_weight_decay_skips_parameters_without_a_gradient(submission, rng):
     params, grads = random_params(rng, torch.float64)
     grads[1] = None
     check_decay_step(submission, params, grads, 0.1, 0.3, "cpu", torch.float64)
 
 
-@points(1, "sgd_step_with_weight_decay")
+@points(1, "sgd_step_with_weight_decay", kind="rule")
 def test_sgd_step_with_weight_decay_keeps_the_same_leaf_tensors(submission, rng):
     params, grads = random_params(rng, torch.float64)
-    report, what = check_decay_step(submission, params, grads, 0.05, 0.1, "cpu", torch.float64)
+    report, what = step_once(submission, "sgd_step_with_weight_decay", params, grads, [0.05, 0.1])
     expect_same_leaves(report, what)
 
 
-@points(1, "sgd_step_with_weight_decay")
+@points(1, "sgd_step_with_weight_decay", kind="forbidden")
 def test_sgd_step_with_weight_decay_uses_no_torch_optim(submission, rng):
     params, grads = random_params(rng, torch.float32)
-    report, _ = check_decay_step(submission, params, grads, 0.1, 0.3, "cpu", torch.float32, watch=True)
+    report = probe(submission, optim_probes.step_once, what="sgd_step_with_weight_decay(params, 0.1, 0.3)",
+                   function="sgd_step_with_weight_decay", params=params, grads=grads, args=[0.1, 0.3], watch=True)
     expect_no_torch_optim(submission, report, "sgd_step_with_weight_decay")
 
 
@@ -287,13 +288,14 @@ def check_adamw_linear(submission, kwargs, problem, dtype, device, **extra):
                         reference_name="torch.optim.AdamW", **extra)
 
 
-@points(3, "AdamW")
+@points(3, "AdamW", kind="value")
 def test_adamw_matches_torch_optim_adamw_over_120_steps(submission, device, dtype, rng):
     problem = linear(rng, 120, [1, 2, 3, 10, 50, 120])
-    check_adamw_linear(submission, dict(lr=0.01, betas=(0.9, 0.99), weight_decay=0.2), problem, dtype, device)
+    check_adamw_linear(submission, dict(lr=0.01, betas=(0.9, 0.99), weight_decay=0.2), problem, dtype, device,
+                       gradients_kept=True)
 
 
-@points(1, "AdamW")
+@points(1, "AdamW", kind="value")
 def test_adamw_uses_torch_optim_adamw_defaults(submission, device, dtype, rng):
     problem = linear(rng, 60, [1, 2, 60])
     mistakes = {"this is what weight_decay=0 gives: torch.optim.AdamW's default is weight_decay=1e-2.":
@@ -305,13 +307,13 @@ def test_adamw_uses_torch_optim_adamw_defaults(submission, device, dtype, rng):
                  reference_name="torch.optim.AdamW")
 
 
-@points(1, "AdamW")
+@points(1, "AdamW", kind="value")
 def test_adamw_matches_torch_optim_adamw_for_tiny_gradients(submission, device, dtype, rng):
     problem = linear(rng, 30, [1, 2, 3, 10, 30], scales=[1e-9, 3e-8, 1e-8])
     check_adamw_linear(submission, dict(lr=1e-2, weight_decay=0.1), problem, dtype, device)
 
 
-@points(2, "AdamW")
+@points(2, "AdamW", kind="value")
 def test_adamw_skips_parameters_without_a_gradient(submission, device, dtype, rng):
     problem = linear(rng, 40, [6, 7, 8, 20, 40], silent=[[1, 6]])
     kwargs = dict(lr=0.05, weight_decay=0.1)
@@ -339,7 +341,7 @@ class SilentDecay(Sketch):
         super().step()
 
 
-@points(2, "AdamW")
+@points(2, "AdamW", kind="value")
 def test_adamw_trains_a_model_like_torch_optim_adamw(submission, device, dtype, rng):
     problem = {"seed": seed_from(rng), "steps": 40, "sizes": [4, 8, 3]}
     kwargs = dict(lr=0.02, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)
@@ -351,31 +353,28 @@ def test_adamw_trains_a_model_like_torch_optim_adamw(submission, device, dtype, 
                 reference_name="torch.optim.AdamW")
 
 
-@points(1, "AdamW")
+@points(1, "AdamW", kind="rule")
 def test_adamw_zero_grad_clears_every_gradient(submission, rng):
-    check_zero_grad(submission, "AdamW", ADAMW, {"lr": 0.1, "weight_decay": 0.1}, rng, "torch.optim.AdamW")
+    check_zero_grad(submission, "AdamW", {"lr": 0.1, "weight_decay": 0.1}, rng)
 
 
 INVALID_ADAMW = [{"lr": -0.01}, {"betas": (1.0, 0.999)}, {"betas": (0.9, -0.5)}, {"eps": -1e-8},
                  {"weight_decay": -0.1}]
 
 
-@points(1, "AdamW")
+@points(1, "AdamW", kind="rule")
 def test_adamw_rejects_invalid_hyperparameters(submission, rng):
-    check_rejects(submission, "AdamW", ADAMW, INVALID_ADAMW, rng, "torch.optim.AdamW")
+    check_rejects(submission, "AdamW", INVALID_ADAMW, "torch.optim.AdamW")
 
 
-@points(1, "AdamW")
+@points(1, "AdamW", kind="rule")
 def test_adamw_creates_no_tensor_on_another_device(submission, rng):
-    check_device(submission, "AdamW", ADAMW, {"lr": 0.1, "weight_decay": 0.1}, rng, "torch.optim.AdamW")
+    check_device(submission, "AdamW", {"lr": 0.1, "weight_decay": 0.1}, rng)
 
 
-@points(1, "AdamW")
+@points(1, "AdamW", kind="forbidden")
 def test_adamw_uses_no_torch_optim(submission, rng):
-    problem = linear(rng, 3, [1, 2, 3])
-    report = check_linear(submission, "AdamW", ADAMW, {"lr": 0.1, "weight_decay": 0.1}, problem, torch.float32,
-                          "cpu", None, reference_name="torch.optim.AdamW", watch=True)
-    expect_no_torch_optim(submission, report, "AdamW")
+    check_no_torch_optim_class(submission, "AdamW", {"lr": 0.1, "weight_decay": 0.1}, rng)
 
 
 # ---------------------------------------------------------------- decay_parameter_groups
@@ -388,11 +387,8 @@ def call_groups(submission, model, weight_decay, rng):
     return report, what
 
 
-def expect_split(report, what):
-    """Fail unless the report shows [decayed, not_decayed] holding the right parameters, each once."""
-    shapes = {name: shape for name, shape in report["parameters"]}
-    decayed = [name for name, shape in report["parameters"] if len(shape) >= 2]
-    others = [name for name, shape in report["parameters"] if len(shape) < 2]
+def expect_two_groups(report, what):
+    """Fail unless the report shows a list of two dicts with a 'params' key each (a list)."""
     groups = report.get("groups")
     if groups is None or len(groups) != 2:
         fail(f"{what} returned a {report['output_type']}"
@@ -406,6 +402,15 @@ def expect_split(report, what):
         if group.get("params") is None:
             fail(f"{what}: group {index}'s 'params' is a {group['params_type']}; use a list (a generator would be "
                  "used up the first time it is read).")
+
+
+def expect_split(report, what):
+    """Fail unless the report shows [decayed, not_decayed] holding the right parameters, each once."""
+    shapes = {name: shape for name, shape in report["parameters"]}
+    decayed = [name for name, shape in report["parameters"] if len(shape) >= 2]
+    others = [name for name, shape in report["parameters"] if len(shape) < 2]
+    expect_two_groups(report, what)
+    groups = report["groups"]
     got = [group["params"] for group in groups]
     strangers = [item for members in got for item in members if item.startswith("<")]
     if strangers:
@@ -432,16 +437,16 @@ def expect_split(report, what):
 
 
 @pytest.mark.parametrize("model", ["mlp", "scaled", "conv"])
-@points(3, "decay_parameter_groups")
+@points(3, "decay_parameter_groups", kind="value")
 def test_decay_parameter_groups_decays_weights_but_not_biases(submission, model, rng):
     report, what = call_groups(submission, model, 0.05, rng)
     expect_split(report, what)
 
 
-@points(1, "decay_parameter_groups")
+@points(1, "decay_parameter_groups", kind="rule")
 def test_decay_parameter_groups_gives_each_group_its_weight_decay(submission, rng):
     report, what = call_groups(submission, "scaled", 0.05, rng)
-    expect_split(report, what)
+    expect_two_groups(report, what)
     for index, (group, wanted) in enumerate(zip(report["groups"], (0.05, 0.0))):
         if "weight_decay" not in group["keys"]:
             fail(f"{what}: group {index} has no 'weight_decay' key, so the optimizer would use its own default "
@@ -508,11 +513,11 @@ def check_groups_training(submission, optimizer, options, device, dtype, rng):
                      mistakes=mistakes)
 
 
-@points(2, "decay_parameter_groups")
+@points(2, "decay_parameter_groups", kind="value")
 def test_decay_parameter_groups_works_with_torch_optim_adamw(submission, device, dtype, rng):
     check_groups_training(submission, "AdamW", {"lr": 0.05}, device, dtype, rng)
 
 
-@points(1, "decay_parameter_groups")
+@points(1, "decay_parameter_groups", kind="value")
 def test_decay_parameter_groups_works_with_torch_optim_sgd(submission, rng):
     check_groups_training(submission, "SGD", {"lr": 0.1}, "cpu", torch.float64, rng)

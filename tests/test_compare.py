@@ -54,9 +54,18 @@ def test_inf_and_nan_are_named_as_such():
     assert "inf or nan" in failure(torch.tensor([1.0, float("inf")]), torch.tensor([1.0, 2.0]))
 
 
-def test_a_constant_factor_is_observed():
-    assert "exactly 3 times too large" in failure(torch.tensor([3.0, 6.0]), torch.tensor([1.0, 2.0]))
-    assert "exactly 2 times too small" in failure(torch.tensor([0.5, 1.0]), torch.tensor([1.0, 2.0]))
+def test_a_constant_factor_is_observed_and_no_cause_is_guessed():
+    assert "exactly 3 times the expected one." in failure(torch.tensor([3.0, 6.0]), torch.tensor([1.0, 2.0]))
+    half = failure(torch.tensor([0.5, 1.0]), torch.tensor([1.0, 2.0]))
+    assert "exactly half of the expected one." in half and "sum" not in half and "mean" not in half
+    assert "exactly the negative" in failure(torch.tensor([-1.0, -2.0]), torch.tensor([1.0, 2.0]))
+
+
+def test_a_recomputed_mistake_is_named_even_when_it_holds_nan_and_inf():
+    got = torch.tensor([float("nan"), float("inf"), 1.0])
+    mistakes = {"the naive formula.": torch.tensor([float("nan"), float("inf"), 1.0]),
+                "another.": torch.tensor([float("nan"), 2.0, 1.0])}
+    assert "Hint: the naive formula." in failure(got, torch.tensor([1.0, 2.0, 3.0]), mistakes=mistakes)
 
 
 def test_long_tensors_are_shown_in_part_with_their_size():

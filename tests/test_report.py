@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from graders.engine.report import WIDTH, Check, Scoreboard, function_verdict, results_json, table
+from graders.engine.report import (WIDTH, Check, Scoreboard, function_verdict, results_json, table,
+                                   withheld_because)
 
 LONG = "test_mse_loss_returns_a_plain_tensor_of_the_input_dtype_and_device_even_for_very_long_names"
 
@@ -95,3 +96,31 @@ def test_a_missing_function_is_said_once_not_under_every_check():
     verdict = function_verdict(scores, "f", *scores.by_function()["f"])
     assert verdict.text == "f: 0 / 3 points\n  Every check failed: `f` is not defined in the submission."
     assert verdict.html.count("is not defined in the submission") == 1
+
+
+def policy_board(cases, forbidden=()):
+    """cases: (check, function, kind, outcome); one case each, one point each."""
+    board = Scoreboard()
+    for check, function, kind, outcome in cases:
+        board.checks[check] = Check(check, function, 1.0, ("t", check), kind=kind, outcome=outcome,
+                                    forbidden=tuple(forbidden) if check.endswith("forbidden") else ())
+    return board
+
+
+def test_the_policy_withholds_a_function_wrong_on_every_value_case_and_nothing_else():
+    board = policy_board([("f_value", "f", "value", "failed"), ("f_gradient", "f", "gradient", "passed"),
+                          ("f_rule", "f", "rule", "passed"), ("g_value", "g", "value", "passed"),
+                          ("g_other_value", "g", "value", "failed"), ("g_rule", "g", "rule", "passed")])
+    assert board.by_function() == {"f": (0.0, 3.0), "g": (2.0, 3.0)}
+    assert set(board.withheld) == {"f"} and "wrong on every case of its value checks (f_value)" in board.withheld["f"]
+    text = table(board, title="t")
+    assert "No points for f" in text and "No points for g" not in text
+    assert results_json(board, assignment="a", devices=["cpu"])["extra_data"]["functions"]["f"]["withheld"]
+
+
+def test_the_policy_withholds_a_function_whose_forbidden_check_found_a_use():
+    board = policy_board([("h_value", "h", "value", "passed"), ("h_forbidden", "h", "forbidden", "failed")],
+                         forbidden=["torch.nn.functional.mse_loss (cell 4, line 2)"])
+    assert board.by_function() == {"h": (0.0, 2.0)}
+    assert withheld_because("h", list(board.checks.values())).startswith(
+        "no points for h: its work is done by a forbidden built-in, torch.nn.functional.mse_loss (cell 4, line 2)")

@@ -1,4 +1,4 @@
-"""What graders check with: case and function specs, the shared checks and verdicts and the gate
+"""What graders check with: case and function specs, the points marker, the shared checks and verdicts
 (`common`), the one comparison, tolerance table and message builder (`compare`), the source scan
 for forbidden built-ins (`source_scan`), and the optimizer checks two assignments share (`optim`).
 
@@ -9,12 +9,11 @@ from graders.checks import source_scan
 from graders.checks.common import (Case, Function, call, check_gradient, check_inputs_unmodified,
                                    check_no_forbidden_builtin, check_plain_tensor_like_input,
                                    check_rejects_unknown_reduction, check_stays_on_input_device, check_value,
-                                   check_value_then, expect_no_forbidden_builtin, expect_on_input_device,
-                                   expect_raises_like_pytorch, fail_if_raised, gate, missing_message, output_of,
-                                   points, probe)
+                                   expect_no_forbidden_builtin, expect_on_input_device, expect_raises_like_pytorch,
+                                   fail_if_raised, forbidden_uses, gate, missing_message, output_of, points, probe)
 
 __all__ = ["Case", "Function", "call", "check_gradient", "check_inputs_unmodified", "check_no_forbidden_builtin",
            "check_plain_tensor_like_input", "check_rejects_unknown_reduction", "check_stays_on_input_device",
-           "check_value", "check_value_then", "expect_no_forbidden_builtin", "expect_on_input_device",
-           "expect_raises_like_pytorch", "fail_if_raised", "gate", "missing_message", "output_of", "points", "probe",
+           "check_value", "expect_no_forbidden_builtin", "expect_on_input_device", "expect_raises_like_pytorch",
+           "fail_if_raised", "forbidden_uses", "gate", "missing_message", "output_of", "points", "probe",
            "source_scan"]

@@ -1,9 +1,11 @@
 """The checks that graders share: calling a student's function through the proxy and judging
 what came back against a reference computed here, in the judge.
 
-Every check but the value check is awarded only when the function also returns the right
-value on the same inputs: a function that does nothing useful earns nothing for, say, leaving
-its inputs alone or calling no forbidden built-in.
+Every check runs on every submission and judges its own rule only, so that a student sees all
+their problems at once. Whether its points count is the points policy's business, applied in one
+place (`graders.engine.report.Scoreboard.settle`): a function wrong on every case of its value
+checks (`points(..., kind="value")`) earns nothing, nor does one whose work a forbidden built-in
+does (`expect_no_forbidden_builtin`).
 """
 
 from __future__ import annotations
@@ -17,17 +19,24 @@ from torch import Tensor, equal, randn  # bound at import, before any submission
 from torch.autograd import grad as autograd_grad
 
 from graders.checks import source_scan
-from graders.checks.compare import expect_close, fail, message, mismatch
+from graders.checks.compare import expect_close, fail, message
 from graders.engine.faults import SubmissionFault
 from graders.engine.proxy import Submission
+from graders.engine.report import KINDS, ForbiddenBuiltin
 from graders.probes import core
 
 
-def points(n, function: str, *, hidden: bool = False):
-    """The `points` marker: the check is worth `n` points towards the graded `function`. A `hidden` check
+def points(n, function: str, kind: str = "rule", *, hidden: bool = False):
+    """The `points` marker: the check is worth `n` points towards the graded `function`.
+
+    `kind` tells the points policy what the check is: "value" (a case the function must get right;
+    a function right on no value case earns nothing), "gradient", "rule" (a contract rule, the
+    device, the output's type) or "forbidden" (no forbidden built-in does the work). A `hidden` check
     counts the same everywhere; on Gradescope its row stays hidden from students until the grades are
     published."""
-    return pytest.mark.points(n, function=function, hidden=hidden)
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    return pytest.mark.points(n, function=function, kind=kind, hidden=hidden)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,8 +120,10 @@ def fail_if_raised(raised: dict | None, what: str, hint: str | None = None):
 
 
 def gate(problem: str | None, what: str, needs: str, see: str):
-    """The one gate: a contract-rule, device or built-in check is awarded only to a function that
-    does its job, so while `problem` stands it fails as "not checked yet", saying why."""
+    """A precondition, for the few value checks that cannot judge their rule without a valid output
+    (dropout's statistics need a dropout first): while `problem` stands the check fails as "not
+    checked yet", saying why. Contract-rule, device and built-in checks never use it: they judge
+    their own rule, and the points policy decides what counts."""
     if problem:
         fail(message(f"not checked yet: {what} must first {needs} (see {see}).",
                      details=f"What went wrong: {problem.splitlines()[0]}"))
@@ -141,12 +152,48 @@ def expect_on_input_device(raised: dict | None, output_device: str | None, what:
         fail(message(f"{what} returned a tensor on {output_device} for inputs on another device.", hint=hint))
 
 
-def expect_no_forbidden_builtin(function: str, used, *, instead: str):
+def expect_no_forbidden_builtin(function: str, found, *, instead: str):
     """Fail when either witness saw a forbidden built-in: the worker's record of what ran, or the
-    judge's scan of the source (`used` holds both)."""
-    if used:
-        fail(message(f"{function} relies on built-ins that this exercise asks you to write yourself: "
-                     f"{', '.join(sorted(set(used)))}.", hint=instead))
+    judge's scan of the source. `found` lists each use as "name (where)" (see `forbidden_uses`).
+
+    The failure is a fact, `ForbiddenBuiltin`, which the points policy reads: the function then
+    earns nothing, since its work is done by what the exercise asks the student to write."""
+    found = list(dict.fromkeys(found))
+    if found:
+        raise ForbiddenBuiltin(message(
+            f"{function} relies on built-ins that this exercise asks you to write yourself: {', '.join(found)}. "
+            f"While it does, {function} earns no points.", hint=instead), function, found)
+
+
+def forbidden_uses(submission: Submission, function: str, pattern: str, report: dict | None = None, *,
+                   whole_names: bool = False, shown=None) -> list[str]:
+    """Each use of a forbidden built-in in `function`, as "name (where)": first what the scan of the
+    source finds (names resolved through the imports; `pattern` matched against each part of a
+    dotted name, or against the whole name with `whole_names`), then, for each place in the code
+    that the source does not explain, the most readable of the names the probe's `report` saw run
+    there ("calls", located by "where"). `shown` maps a recorded name to the name to show (None
+    leaves it out)."""
+    labels = getattr(submission, "labels", None) or []
+    uses, places = [], set()
+    for _, name, index, line in source_scan.forbidden_in_source(submission.sources, function, pattern,
+                                                                parts=not whole_names):
+        place = f"{labels[index] + ', ' if index < len(labels) and labels[index] else ''}line {line}"
+        uses.append(f"{name} ({place})")
+        places.add(place)
+    where = (report or {}).get("where") or {}
+    at_run_time: dict = {}
+    for name in (report or {}).get("calls") or []:
+        display, place = (shown(name) if shown else name), where.get(name)
+        if display and place not in places:
+            at_run_time.setdefault(place, []).append(display)
+    for place, names in at_run_time.items():
+        if place in places or (place is None and uses):
+            continue
+        # the first entered (the outermost call) unless it is an operator, a private name or a bare name
+        best = min(names, key=lambda n: (n.startswith("aten."), "._" in n or n.startswith("_"), "." not in n,
+                                         names.index(n)))
+        uses.append(f"{best} (called at run time{', ' + place if place else ''})")
+    return list(dict.fromkeys(uses))
 
 
 def output_of(report: dict, what: str, hint: str | None = None) -> torch.Tensor:
@@ -190,20 +237,39 @@ def check_value(submission, spec: Function, case: Case, device: str, *, mistakes
                  device=device, mistakes=_evaluate(mistakes, case, device), hint=hint)
 
 
-def check_gradient(submission, spec: Function, case: Case, device: str, rng, *, hint=None, exact=False):
+def _weighted_gradients(function, args, kwargs, positions, weight, device):
+    """The gradients of sum(function(*args) * weight) with respect to the arguments at `positions`."""
+    leaves = [args[i].detach().requires_grad_() for i in positions]
+    inputs = list(args)
+    for position, leaf in zip(positions, leaves):
+        inputs[position] = leaf
+    result = function(*inputs, **kwargs)
+    return autograd_grad((result * weight.to(device, result.dtype)).sum(), leaves, allow_unused=True)
+
+
+def check_gradient(submission, spec: Function, case: Case, device: str, rng, *, hint=None, exact=False,
+                   mistakes=None):
+    """Compare the gradients with the reference's. `mistakes` maps a hint to a wrong function of the
+    same arguments: its gradients, recomputed here with the same weights, name the mistake when the
+    submission's reproduce them."""
     args, kwargs = case.on(device)
     dtype = args[spec.differentiable[0]].dtype
+    plain = args
     if exact:
         args = tuple(arg.double() if isinstance(arg, torch.Tensor) and arg.is_floating_point() else arg
                      for arg in args)
-    leaves = [args[i].detach().requires_grad_() for i in spec.differentiable]
-    inputs = list(args)
-    for position, leaf in zip(spec.differentiable, leaves):
-        inputs[position] = leaf
-    expected = spec.reference(*inputs, **kwargs)
+    expected = spec.reference(*args, **kwargs)
     weight = randn(expected.shape, generator=rng, dtype=dtype)
     expected_grads = [grad.to(dtype) for grad in
-                      autograd_grad((expected * weight.to(device, expected.dtype)).sum(), leaves)]
+                      _weighted_gradients(spec.reference, args, kwargs, spec.differentiable, weight, device)]
+    wrong = {}
+    for text, makers in (mistakes or {}).items():
+        wrong[text] = []
+        for make in makers if isinstance(makers, list) else [makers]:
+            try:
+                wrong[text].append(_weighted_gradients(make, plain, kwargs, spec.differentiable, weight, device))
+            except RuntimeError:  # a mistake whose result does not fit the weights cannot be reproduced
+                continue
     what = f"{case.signature(spec.name)} on {device}"
     report = call(submission, spec.name, case, device=device, requires_grad=spec.differentiable,
                   grad_weight=weight)
@@ -215,24 +281,17 @@ def check_gradient(submission, spec: Function, case: Case, device: str, rng, *, 
         if got is None:
             fail(f"{what}: no gradient reached argument {position + 1} ({name}); "
                  "was it detached, converted with .item()/.tolist(), or rebuilt with torch.tensor()?")
+        index = spec.differentiable.index(position)
         expect_close(got, want, device=device, hint=hint,
+                     mistakes={text: [grads[index] for grads in variants] for text, variants in wrong.items()},
                      what=f"{what}: the gradient with respect to argument {position + 1} ({name}) "
                           f"differs from {spec.reference_name}'s.")
 
 
-def check_value_then(submission, spec: Function, case: Case, device: str = "cpu", **options) -> dict:
-    """Call the function and fail unless it returns the right value; return the probe's report."""
-    what = f"{case.signature(spec.name)} on {device}"
-    report = call(submission, spec.name, case, device=device, **options)
-    output = output_of(report, what)
-    gate(mismatch(output, spec.expected(case, device), device), what, "return the right value",
-         f"the check that compares {spec.name} with {spec.reference_name}")
-    return report
-
-
 def check_plain_tensor_like_input(submission, spec: Function, case: Case, device: str, dtype):
-    report = check_value_then(submission, spec, case, device)
     what = f"{case.signature(spec.name)} on {device}"
+    report = call(submission, spec.name, case, device=device)
+    output_of(report, what)
     if report["output_type"] != "torch.Tensor":
         fail(f"{what} returned a {report['output_type']}; it must return exactly a torch.Tensor, "
              "as the built-in does, not a subclass or a wrapper.")
@@ -245,14 +304,14 @@ def check_plain_tensor_like_input(submission, spec: Function, case: Case, device
 
 
 def check_rejects_unknown_reduction(submission, spec: Function, case: Case):
-    check_value_then(submission, spec, case)
     bad = Case(case.args, {**case.kwargs, "reduction": "avg"})
     expect_raises_like_pytorch(call(submission, spec.name, bad)["raised"], bad.signature(spec.name),
                                spec.reference_name, "for an unknown reduction (valid values: 'mean', 'sum', 'none')")
 
 
 def check_inputs_unmodified(submission, spec: Function, case: Case):
-    report = check_value_then(submission, spec, case)
+    report = call(submission, spec.name, case)
+    fail_if_raised(report["raised"], case.signature(spec.name))
     if report["threads_left"]:
         fail(f"{case.signature(spec.name)} left {report['threads_left']} thread(s) running, which may still change "
              "its inputs; a function must finish its work before it returns.")
@@ -266,15 +325,15 @@ def check_inputs_unmodified(submission, spec: Function, case: Case):
 
 
 def check_no_forbidden_builtin(submission, spec: Function, case: Case):
-    report = check_value_then(submission, spec, case, watch=spec.forbidden)
-    used = set(report["calls"]) | set(source_scan.named_in_source(submission.sources, spec.name, spec.forbidden))
-    expect_no_forbidden_builtin(spec.name, used, instead="implement it from elementary tensor operations.")
+    """Whatever the function returns (or raises): neither witness may see a forbidden built-in."""
+    report = call(submission, spec.name, case, watch=spec.forbidden)
+    expect_no_forbidden_builtin(spec.name, forbidden_uses(submission, spec.name, spec.forbidden, report),
+                                instead="implement it from elementary tensor operations.")
 
 
 def check_stays_on_input_device(submission, spec: Function, case: Case):
     """Run the function on tensors of the `meta` device, which has no values, so that any tensor
     created on the CPU by default is caught mixing with them, as it would be on a GPU."""
-    check_value_then(submission, spec, case)
     what = case.signature(spec.name)
     report = call(submission, spec.name, case, device="meta")
     expect_on_input_device(report["raised"], report.get("output_device"), what,
@@ -283,7 +342,9 @@ def check_stays_on_input_device(submission, spec: Function, case: Case):
 
 
 def _evaluate(mistakes, case, device):
+    """The recomputed results of the known mistakes (a hint may name several variants)."""
     if not mistakes:
         return None
     args, kwargs = case.on(device)
-    return {hint: make(*args, **kwargs) for hint, make in mistakes.items()}
+    return {hint: [make(*args, **kwargs) for make in makers] if isinstance(makers, list) else makers(*args, **kwargs)
+            for hint, makers in mistakes.items()}

@@ -46,8 +46,9 @@ def is_close(actual, expected, device: str = "cpu") -> bool:
     return mismatch(actual, expected, device) is None
 
 
-def mismatch(actual, expected: torch.Tensor, device: str = "cpu") -> str | None:
-    """None when `actual` equals `expected` within tolerance, else the details of how it differs."""
+def mismatch(actual, expected: torch.Tensor, device: str = "cpu", *, equal_nan: bool = False) -> str | None:
+    """None when `actual` equals `expected` within tolerance, else the details of how it differs.
+    (`equal_nan`: nan matches nan, for telling whether a result reproduces a known mistake.)"""
     if not isinstance(actual, Tensor):
         return f"a {type(actual).__name__} came back where a tensor was expected"
     if actual.shape != expected.shape:
@@ -55,7 +56,7 @@ def mismatch(actual, expected: torch.Tensor, device: str = "cpu") -> str | None:
     rtol, atol = tolerance(expected.dtype, device)
     try:
         assert_close(actual.to(expected.dtype), expected.detach().cpu(), rtol=rtol, atol=atol,
-                                   check_dtype=False, check_device=False, equal_nan=False)
+                     check_dtype=False, check_device=False, equal_nan=equal_nan)
     except AssertionError as error:
         lines = [line.strip() for line in str(error).splitlines() if line.strip()]
         return "\n".join(lines[1:]) if len(lines) > 1 else lines[0]
@@ -91,29 +92,39 @@ def expect_close(actual, expected: torch.Tensor, *, what: str, device: str = "cp
 
 
 def known_mistake(actual, device, mistakes) -> str | None:
-    """The hint of the known mistake whose result `actual` reproduces."""
+    """The hint of the known mistake whose result `actual` reproduces: the mistake was recomputed
+    (in the judge, on the same inputs) and gave the same numbers, nan and inf included. A hint may
+    hold a list of results: the variants of one mistake."""
     if not isinstance(actual, Tensor):
         return None
-    for hint, wrong in mistakes.items():
-        if wrong is not None and actual.shape == wrong.shape and is_close(actual, wrong, device):
-            return hint
+    for hint, wrongs in mistakes.items():
+        for wrong in wrongs if isinstance(wrongs, list) else [wrongs]:
+            if isinstance(wrong, Tensor) and actual.shape == wrong.shape and \
+                    mismatch(actual, wrong.detach(), device, equal_nan=True) is None:
+                return hint
     return None
 
 
 def symptom(actual, expected) -> str | None:
-    """A symptom worth naming when no known mistake matches: inf/nan, or a constant factor."""
+    """What was observed, when no recomputed mistake matches: inf/nan where the true values are
+    finite, or one constant factor everywhere. It names no cause: only a recomputation may."""
     if not isinstance(actual, Tensor):
         return None
     if actual.shape == expected.shape and actual.is_floating_point():
         finite = isfinite(expected.cpu())
         if finite.all() and not isfinite(actual).all():
-            return ("some results are inf or nan where the true values are finite: an exp() or log() "
-                    "overflowed or hit zero; rearrange the formula so no intermediate can overflow.")
+            return ("some results are inf or nan where the true values are finite: some intermediate value "
+                    "overflowed, or a log() or a division met a zero.")
         ratio = constant_ratio(actual.double(), expected.detach().cpu().double())
-        if ratio is not None and ratio > 1.5 and abs(ratio - round(ratio)) < 1e-3:
-            return f"the result is exactly {round(ratio)} times too large: a sum where a mean was wanted?"
-        if ratio is not None and 0 < ratio < 0.67 and abs(1 / ratio - round(1 / ratio)) < 1e-3:
-            return f"the result is exactly {round(1 / ratio)} times too small: a mean where a sum was wanted?"
+        if ratio is None:
+            return None
+        if abs(ratio + 1) < 1e-4:
+            return "every value is exactly the negative of the expected one."
+        if ratio > 1.5 and abs(ratio - round(ratio)) < 1e-3:
+            return f"every value is exactly {round(ratio)} times the expected one."
+        if 0 < ratio < 0.67 and abs(1 / ratio - round(1 / ratio)) < 1e-3:
+            share = "half" if round(1 / ratio) == 2 else f"1/{round(1 / ratio)}"
+            return f"every value is exactly {share} of the expected one."
     return None
 
 

@@ -26,22 +26,34 @@ def library_names(sources, function: str) -> set[str]:
     that one broken cell hides nothing else. A bare name that nothing in the submission binds (a
     star import, say) is kept as it is written.
     """
+    return {name for name, _, _ in library_uses(sources, function)}
+
+
+def library_uses(sources, function: str) -> list[tuple[str, int, int]]:
+    """(dotted library name, index of the chunk, line in the chunk) for every library object that
+    the code of `function` refers to.
+
+    The code of `function` is its last binding at module level: a `def` or `class`, or an
+    assignment (`f = F.cross_entropy`, `f = lambda ...: ...`, `f = partial(...)`), whose value is
+    then what is scanned. An earlier definition that a later one replaced is dead code and is not
+    scanned (the run-time witness sees whatever actually runs).
+    """
     trees = []
-    for source in sources:
+    for index, source in enumerate(sources):
         try:
-            trees.append(ast.parse(source))
+            trees.append((index, ast.parse(source)))
         except SyntaxError:
             continue
     aliases: dict[str, str] = {}
     own: set[str] = set()
-    for tree in trees:
-        for node in tree.body:
+    for _, tree in trees:
+        for node in _module_statements(tree):
             _bind_imports(node, aliases)
             if isinstance(node, _DEFINITIONS):
                 own.add(node.name)
                 aliases.pop(node.name, None)
-    for tree in trees:  # module-level assignments: an alias of a library object, or the student's own value
-        for node in tree.body:
+    for _, tree in trees:  # module-level assignments: an alias of a library object, or the student's own value
+        for node in _module_statements(tree):
             if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 resolved = _dotted(node.value, aliases, own)
@@ -52,37 +64,93 @@ def library_names(sources, function: str) -> set[str]:
                         else:
                             own.add(target.id)
                             aliases.pop(target.id, None)
-    found: set[str] = set()
-    for tree in trees:
-        for node in tree.body:
-            if not isinstance(node, _DEFINITIONS) or node.name != function:
-                continue
-            local_aliases = dict(aliases)
-            for inner in ast.walk(node):
-                _bind_imports(inner, local_aliases)
-                if isinstance(inner, ast.Import):
-                    found.update(alias.name for alias in inner.names)
-                elif isinstance(inner, ast.ImportFrom) and inner.module and not inner.level:
-                    found.update(f"{inner.module}.{alias.name}" for alias in inner.names)
-            bound = _locally_bound(node)
-            for inner in ast.walk(node):
-                if isinstance(inner, (ast.Name, ast.Attribute)) and isinstance(getattr(inner, "ctx", None), ast.Load):
-                    name = _dotted(inner, local_aliases, own | bound)
-                    if name:
-                        found.add(name)
-    return found
+    binding = None
+    for index, tree in trees:
+        for node in _module_statements(tree):
+            if isinstance(node, _DEFINITIONS) and node.name == function:
+                binding = (index, node, node)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(isinstance(target, ast.Name) and target.id == function for target in targets):
+                    binding = (index, node.value, node)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                imported: dict[str, str] = {}
+                _bind_imports(node, imported)
+                if function in imported:  # from torch.nn.functional import cross_entropy
+                    binding = (index, imported[function], node)
+    if binding is None:
+        return []
+    index, code, statement = binding
+    if isinstance(code, str):
+        return [(code, index, statement.lineno)]
+    found: dict[str, tuple[str, int, int]] = {}
+
+    def add(name, node):
+        found.setdefault(name, (name, index, getattr(node, "lineno", statement.lineno)))
+
+    if not isinstance(code, _DEFINITIONS):
+        resolved = _dotted(code, {key: value for key, value in aliases.items() if key != function}, own - {function})
+        if resolved:  # f = F.cross_entropy
+            add(resolved, code)
+    local_aliases = dict(aliases)
+    for inner in ast.walk(code):
+        _bind_imports(inner, local_aliases)
+        if isinstance(inner, ast.Import):
+            for alias in inner.names:
+                add(alias.name, inner)
+        elif isinstance(inner, ast.ImportFrom) and inner.module and not inner.level:
+            for alias in inner.names:
+                add(f"{inner.module}.{alias.name}", inner)
+    bound = _locally_bound(code)
+    for inner in ast.walk(code):
+        if isinstance(inner, (ast.Name, ast.Attribute)) and isinstance(getattr(inner, "ctx", None), ast.Load):
+            name = _dotted(inner, local_aliases, own | bound)
+            if name:
+                add(name, inner)
+    return sorted(found.values(), key=lambda use: (use[2], use[0]))
 
 
 def named_in_source(sources, function: str, pattern: str) -> list[str]:
     """The library names in `function`'s code that the forbidden `pattern` matches in any of their
     parts (`mse_loss` matches `torch.nn.functional.mse_loss`), as the last matching part."""
+    return sorted({short for short, _, _, _ in forbidden_in_source(sources, function, pattern)})
+
+
+def forbidden_in_source(sources, function: str, pattern: str, *, parts: bool = True):
+    """(last matching part, dotted name, chunk index, line) for each library name in `function`'s
+    code that the forbidden `pattern` matches: in any of its parts (`parts`), or as a whole dotted
+    name. Of names that extend one another (`torch.func`, `torch.func.grad`) only the longest is kept."""
     regex = re.compile(pattern)
-    matched = set()
-    for name in library_names(sources, function):
-        parts = [part for part in name.split(".") if regex.search(part)]
+    hits = []
+    for name, index, line in library_uses(sources, function):
         if parts:
-            matched.add(parts[-1])
-    return sorted(matched)
+            matched = [part for part in name.split(".") if regex.search(part)]
+            if matched:
+                hits.append((matched[-1], name, index, line))
+        elif regex.search(name):
+            hits.append((name.rpartition(".")[2], name, index, line))
+    names = {hit[1] for hit in hits}
+    return [hit for hit in hits if not any(other.startswith(hit[1] + ".") for other in names)]
+
+
+def _module_statements(tree):
+    """The statements run at module level, in order, including those inside if/try/with/for blocks."""
+    for node in tree.body:
+        yield from _flatten(node)
+
+
+def _flatten(node):
+    yield node
+    if isinstance(node, (ast.If, ast.For, ast.While, ast.With, ast.Try) + _TRY_STAR):
+        for field in ("body", "orelse", "finalbody"):
+            for child in getattr(node, field, ()):
+                yield from _flatten(child)
+        for handler in getattr(node, "handlers", ()):
+            for child in handler.body:
+                yield from _flatten(child)
+
+
+_TRY_STAR = (ast.TryStar,) if hasattr(ast, "TryStar") else ()
 
 
 def _bind_imports(node, aliases: dict):
@@ -115,8 +183,8 @@ def _dotted(node, aliases: dict, own: set) -> str | None:
 
 
 def _locally_bound(definition) -> set[str]:
-    """Every name the definition binds: parameters, assignment and loop targets, nested definitions,
-    `as` names and comprehension variables."""
+    """Every name the definition (or lambda, or expression) binds: parameters, assignment and loop
+    targets, nested definitions, `as` names and comprehension variables."""
     bound = set()
     for inner in ast.walk(definition):
         if isinstance(inner, ast.arg):

@@ -29,9 +29,10 @@ class InProcess:
 
 
 class Submission:
-    def __init__(self, backend, *, sources=(), load_errors=(), unloadable: bool = False, tampered=()):
+    def __init__(self, backend, *, sources=(), load_errors=(), unloadable: bool = False, tampered=(), labels=()):
         self.backend = backend
         self.sources = list(sources)
+        self.labels = list(labels)  # where each source comes from ("cell 5", "losses.py"), when known
         self.load_errors = list(load_errors)
         self.timed_out: dict[str, str] = {}
         # The kinds of fault met while grading (and Unloadable, when nothing could be loaded): the
@@ -55,18 +56,18 @@ class Submission:
         """
         file = loader.resolve(path, assignment)
         chunks = loader.code_chunks(file)
-        sources = [chunk.source for chunk in chunks]
+        sources, labels = [chunk.source for chunk in chunks], [chunk.label for chunk in chunks]
         evidence = tamper.evidence_in_source([(chunk.label, chunk.source) for chunk in chunks])
         if not isolated:
             namespace, errors = loader.execute(chunks)
-            return cls(InProcess(namespace), sources=sources, load_errors=errors, tampered=evidence)
+            return cls(InProcess(namespace), sources=sources, load_errors=errors, tampered=evidence, labels=labels)
         from graders.engine.isolation import Isolated, Limits, private_paths
 
         # Code with evidence of tampering in its source is never run: it scores zero whatever it does.
         backend = Isolated(chunks if not evidence else [], limits or Limits(), hide=[*private_paths(), *hide])
         errors = [backend.unloadable] if backend.unloadable else backend.load_errors
         return cls(backend, sources=sources, load_errors=errors, unloadable=bool(backend.unloadable),
-                   tampered=evidence + backend.tampered)
+                   tampered=evidence + backend.tampered, labels=labels)
 
     def _witness(self, evidence: list[str]):
         if evidence:

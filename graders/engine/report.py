@@ -10,6 +10,14 @@ Every report shows checks, not cases: one row per check, its cases taken togethe
 once, to hundredths: a function's score is its exact score rounded, and its checks' scores are rounded so
 that they add up to it (`apportion`); every other total is a sum of those. The table, the notebook
 cells, the gradebook, the CSV and the JSON therefore all show the same numbers, and they add up.
+
+The points policy is applied here, in `Scoreboard.results` (through `withheld`), and nowhere else. Every check runs and
+reports on every submission; then a function earns nothing at all (its gradient, contract-rule,
+device and built-in checks included)
+- when it is wrong on every case of its value checks (`points(..., kind="value")`), or
+- when its work is done by a forbidden built-in: a check raised `ForbiddenBuiltin` (a fact the
+  check records, read from the exception, never from the message).
+The table says why under the function's name.
 """
 
 from __future__ import annotations
@@ -42,6 +50,19 @@ def shown(value: float) -> str:
     return f"{rounded(value):g}"
 
 
+KINDS = ("value", "gradient", "rule", "forbidden")
+
+
+class ForbiddenBuiltin(pytest.fail.Exception):
+    """A check's verdict that `function`'s work is done by a forbidden built-in: `found` lists the
+    calls and where they are ("torch.nn.functional.cross_entropy (line 12)"). Raising it fails the
+    check like `pytest.fail(..., pytrace=False)`; the Scoreboard records the fact."""
+
+    def __init__(self, message: str, function: str, found):
+        super().__init__(msg=message, pytrace=False)
+        self.function, self.found = function, list(found)
+
+
 @dataclasses.dataclass
 class Check:
     """One parametrized case of a check, as pytest ran it."""
@@ -52,8 +73,10 @@ class Check:
     group: tuple
     device: str | None = None
     hidden: bool = False
+    kind: str = "rule"
     outcome: str = "not run"
     message: str = ""
+    forbidden: tuple = ()  # what a ForbiddenBuiltin raised by this check found
 
 
 @dataclasses.dataclass
@@ -136,11 +159,20 @@ class Scoreboard:
             marker = item.get_closest_marker("points")
             points = float(marker.args[0]) if marker and marker.args else 0.0
             function = (marker.kwargs.get("function") if marker else None) or "other"
+            kind = (marker.kwargs.get("kind") if marker else None) or "rule"
             params = getattr(getattr(item, "callspec", None), "params", {})
             self.checks[item.nodeid] = Check(
                 item.name, function, points,
                 group=(item.nodeid.split("::")[0], getattr(item, "originalname", item.name)),
-                device=params.get("device"), hidden=bool(marker and marker.kwargs.get("hidden")))
+                device=params.get("device"), hidden=bool(marker and marker.kwargs.get("hidden")), kind=kind)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        yield
+        check = self.checks.get(item.nodeid)
+        error = call.excinfo.value if call.excinfo is not None else None
+        if check is not None and isinstance(error, ForbiddenBuiltin):
+            check.forbidden = tuple(dict.fromkeys((*check.forbidden, *error.found)))
 
     def pytest_runtest_logreport(self, report):
         check = self.checks.get(report.nodeid)
@@ -155,6 +187,15 @@ class Scoreboard:
             check.outcome = "failed"
         elif report.when == "call" and check.outcome == "not run":
             check.outcome = "passed"
+
+    @property
+    def withheld(self) -> dict[str, str]:
+        """function -> why it earns nothing under the points policy (the one gate)."""
+        checks: dict[str, list[Check]] = defaultdict(list)
+        for check in self.graded():
+            checks[check.function].append(check)
+        return {function: reason for function, cases in checks.items()
+                if (reason := withheld_because(function, cases))}
 
     def graded(self) -> list[Check]:
         return [check for check in self.checks.values() if check.outcome in ("passed", "failed")]
@@ -174,6 +215,10 @@ class Scoreboard:
                 results.append(CheckResult(cases[0].group[1], cases[0].function, cases[0].points,
                                            any(case.hidden for case in cases), ran))
         apportion(results)
+        withheld = self.withheld
+        for result in results:
+            if result.function in withheld:
+                result.score = 0.0
         return results
 
     def by_function(self) -> dict[str, tuple[float, float]]:
@@ -223,6 +268,20 @@ def apportion(results: list[CheckResult]):
             result.score = value / 100
 
 
+def withheld_because(function: str, checks: list[Check]) -> str | None:
+    """Why `function` earns nothing under the points policy, or None when its checks count."""
+    found = [entry for check in checks for entry in check.forbidden]
+    if found:
+        return (f"no points for {function}: its work is done by a forbidden built-in, "
+                f"{'; '.join(dict.fromkeys(found))}. The exercise is to write it yourself.")
+    values = [check for check in checks if check.kind == "value"]
+    if values and not any(check.outcome == "passed" for check in values):
+        names = ", ".join(dict.fromkeys(check.group[1] for check in values))
+        return (f"no points for {function}: it is wrong on every case of its value checks ({names}). "
+                "Its other checks still run and report below, and count once one value case is right.")
+    return None
+
+
 def _skip_reason(report) -> str:
     longrepr = report.longrepr
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
@@ -267,6 +326,7 @@ def results_json(board: Scoreboard, *, assignment: str, devices: list[str], seco
     and in `extra_data` what nngrade's own tools read (per-function scores, cases skipped)."""
     score, top = board.total()
     functions = board.by_function()
+    withheld = board.withheld
     number = {function: index for index, function in enumerate(functions, start=1)}
     seen: dict[str, int] = defaultdict(int)
     tests = []
@@ -288,7 +348,9 @@ def results_json(board: Scoreboard, *, assignment: str, devices: list[str], seco
             "assignment": assignment,
             "max_score": top,
             "devices": devices,
-            "functions": {name: {"score": s, "max_score": m} for name, (s, m) in functions.items()},
+            "functions": {name: {"score": s, "max_score": m, **({"withheld": withheld[name]}
+                                                               if name in withheld else {})}
+                          for name, (s, m) in functions.items()},
             "skipped": [{"name": check.name, "reason": check.message} for check in board.skipped()],
             **({"flagged": board.flagged} if board.flagged else {}),
             **extra,
@@ -403,8 +465,12 @@ def table(board: Scoreboard, *, title: str) -> str:
     """The terminal's report: every function's checks, the devices skipped, and the totals."""
     functions = board.by_function()
     lines = [title]
+    withheld = board.withheld
     for function in functions:
-        lines += ["", function, *_check_lines(board.results(function), full_names=True)]
+        lines += ["", function]
+        if function in withheld:
+            lines.append(f"  {withheld[function][0].upper()}{withheld[function][1:]}")
+        lines += _check_lines(board.results(function), full_names=True)
     lines += _load_error_lines(board.load_errors)
     skipped = sorted({check.message for check in board.skipped()})
     if skipped:

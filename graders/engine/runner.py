@@ -57,7 +57,6 @@ def flag_for_review(board):
     """Tampering was witnessed: every check scores zero, and one that passed says why."""
     reason = f"flagged for review: the submission tampered with the grading machinery ({board.flagged[0]})"
     for check in board.graded():
-        check.score = 0.0
         if check.outcome == "passed":
             check.outcome, check.message = "failed", reason
 

@@ -135,7 +135,7 @@ def differentiate(namespace, function, f, params, x, *, device="cpu", requires_g
         point.grad = prior_grad.to(device)
     grad_object = point.grad
     readable = point.device.type != "meta"
-    report = {"missing": None, "raised": None, "calls": [], "results": []}
+    report = {"missing": None, "raised": None, "calls": [], "where": {}, "results": []}
     for _ in range(calls):
         try:
             with recorder.recording_library_calls() as names:
@@ -145,7 +145,9 @@ def differentiate(namespace, function, f, params, x, *, device="cpu", requires_g
             break
         finally:
             if watch:
-                report["calls"] = sorted(set(report["calls"]) | set(recorder.library_matching(names, watch)))
+                seen = recorder.watched(None, names, watch, parts=False)
+                report["calls"] = sorted(set(report["calls"]) | set(seen["calls"]))
+                report["where"].update(seen["where"])
         report["results"].append(_snapshot(output))
     report["x_after"] = point.detach().clone() if readable else None
     report["x_requires_grad"] = bool(point.requires_grad)

@@ -8,6 +8,7 @@ student's objects: it compares what a probe reports against references computed 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -39,14 +40,19 @@ def call(namespace, function, args=(), kwargs=None, *, device="cpu", requires_gr
     kwargs = {key: _to_device(value, device) for key, value in (kwargs or {}).items()}
     held = tuple(inputs)  # a tuple: a function that finds this frame cannot swap the tensors it holds
     threads = set(threading.enumerate())
-    report = {"missing": None, "raised": None, "calls": []}
+    report = {"missing": None, "raised": None, "calls": [], "where": {}}
+    names = library = None
     try:
-        with recorder.recording_calls() as names:
+        # with a watch, also every library function entered, in this thread and in any it starts
+        with (recorder.recording_library_calls() if watch else contextlib.nullcontext()) as library, \
+                recorder.recording_calls() as names:
             output = target(*inputs, **kwargs)
     except Exception as error:  # noqa: BLE001 - the student's exception is part of the report
         report["raised"] = exception_report(error)
+    if watch:
+        report.update(recorder.watched(names, library, watch))
+    if report["raised"]:
         return report
-    report["calls"] = recorder.matching(names, watch) if watch else []
     report.update(describe_output(output))
     # The judge compares the inputs with its own copy, once the threads this call started have ended
     # (a thread may change an input after the function returned), or says how many still run.

@@ -8,6 +8,8 @@ outputs, gradients and modes as plain data; the judge does the statistics.
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 from torch import nn
 
@@ -15,9 +17,14 @@ from graders.probes import recorder
 from graders.probes.core import exception_report, describe_output, missing
 
 
+def _library_calls(watch):
+    """With a watch, every library function entered too, in this thread and any the student's code starts."""
+    return recorder.recording_library_calls() if watch else contextlib.nullcontext()
+
+
 def sample(namespace, input, kwargs=None, *, calls=1, device="cpu", seed=0, grad_weight=None, watch=None):
     """Seed the generators, then call `dropout(input, **kwargs)` `calls` times on `input` moved to
-    `device`; report every call.
+    `device`; report every call, with the devices its random numbers were drawn on (`draws`).
 
     With `grad_weight`, each call gets a fresh leaf that requires grad and the probe back-propagates
     `sum(output * grad_weight)`; `grad` is then the leaf's gradient, or None when none reached it
@@ -35,14 +42,17 @@ def _one_call(function, input, kwargs, device, grad_weight, watch):
     if grad_weight is not None:
         leaf = leaf.detach().requires_grad_()
     before = leaf.detach().clone() if leaf.device.type != "meta" else None
-    report = {"raised": None, "calls": []}
+    report = {"raised": None, "calls": [], "where": {}, "draws": {}}
+    names = library = None
     try:
-        with recorder.recording_calls() as names:
+        with _library_calls(watch) as library, recorder.recording_calls(report["draws"]) as names:
             output = function(leaf, **kwargs)
     except Exception as error:  # noqa: BLE001 - the student's exception is part of the report
         report["raised"] = exception_report(error)
+    if watch:
+        report.update(recorder.watched(names, library, watch))
+    if report["raised"]:
         return report
-    report["calls"] = recorder.matching(names, watch) if watch else []
     report["modified"] = bool(before is not None and not torch.equal(before, leaf.detach()))
     report.update(describe_output(output))
     if grad_weight is not None and isinstance(output, torch.Tensor):
@@ -64,7 +74,8 @@ def _one_call(function, input, kwargs, device, grad_weight, watch):
 def layer(namespace, input=None, *, p=None, modes=("train", "eval"), device="cpu", seed=0, watch=None):
     """Build `Dropout(p)` (`Dropout()` when p is None), then, for each mode in `modes`, call
     `layer.train()` or `layer.eval()` and pass `input` (moved to `device`) through it; report the
-    construction, the layer's kind and every pass."""
+    construction, the layer's kind and every pass (with the devices its random numbers were drawn
+    on, `draws`)."""
     if missing(namespace, "Dropout"):
         return {"missing": "Dropout"}
     cls = namespace["Dropout"]
@@ -72,27 +83,31 @@ def layer(namespace, input=None, *, p=None, modes=("train", "eval"), device="cpu
               "passes": []}
     torch.manual_seed(seed)
     try:
-        with recorder.recording_calls() as names:
+        with _library_calls(watch) as library, recorder.recording_calls() as names:
             built = cls() if p is None else cls(p)
     except Exception as error:  # noqa: BLE001
         report["raised"] = exception_report(error)
         return report
-    report["construction_calls"] = recorder.matching(names, watch) if watch else []
+    construction = recorder.watched(names, library, watch) if watch else {"calls": [], "where": {}}
+    report["construction_calls"], report["construction_where"] = construction["calls"], construction["where"]
     report["parameters"] = len(list(built.parameters())) if isinstance(built, nn.Module) else None
     if input is None:
         return report
     for mode in modes:
-        passed = {"mode": mode, "raised": None, "calls": []}
+        passed = {"mode": mode, "raised": None, "calls": [], "where": {}, "draws": {}}
         x = input.to(device)
+        names = library = None
         try:
             getattr(built, mode)()
-            with recorder.recording_calls() as names:
+            with _library_calls(watch) as library, recorder.recording_calls(passed["draws"]) as names:
                 output = built(x)
         except Exception as error:  # noqa: BLE001
             passed["raised"] = exception_report(error)
+        if watch and names is not None:
+            passed.update(recorder.watched(names, library, watch))
+        if passed["raised"]:
             report["passes"].append(passed)
             continue
-        passed["calls"] = recorder.matching(names, watch) if watch else []
         passed["training_flag"] = bool(getattr(built, "training", None))
         passed.update(describe_output(output))
         report["passes"].append(passed)

@@ -53,12 +53,13 @@ def gradient_descent(namespace, *, loss, w0, lr, steps, device="cpu", watch=Fals
         return {"missing": "gradient_descent"}
     function = namespace["gradient_descent"]
     dtype = w0.dtype
-    runs, calls = [], set()
+    runs, calls, where = [], set(), {}
     for count in steps:
         start = w0.to(device).clone()
         kept = start.clone()
         loss_fn = make_loss(loss, dtype, device)
         run = {"raised": None}
+        seen = set()
         try:
             with student_code(watch) as seen:
                 output = function(loss_fn, start, lr, count)
@@ -68,12 +69,13 @@ def gradient_descent(namespace, *, loss, w0, lr, steps, device="cpu", watch=Fals
             continue
         finally:
             calls |= seen
+            where.update(getattr(seen, "where", {}))
         run["w0_changed"] = not (start.shape == kept.shape and torch.equal(start.detach(), kept))
         run["w0_requires_grad"] = bool(start.requires_grad)
         run["w0_grad"] = start.grad is not None
         run.update(describe_descent(output))
         runs.append(run)
-    return {"missing": None, "runs": runs, "calls": sorted(calls)}
+    return {"missing": None, "runs": runs, "calls": sorted(calls), "where": where}
 
 
 def describe_descent(output) -> dict:

@@ -86,6 +86,10 @@ def linear_trajectory(make_optimizer, problem: dict, dtype: torch.dtype, device:
         loss.backward()
         progress["stage"] = f"step() number {step}"
         optimizer.step()
+        if "cleared" not in progress and device != "meta" and any(
+                param.grad is None or not param.grad.any() for param, grad in zip(params, row)
+                if grad is not None and grad.any()):
+            progress["cleared"] = step  # step() did zero_grad's work
         if step in checkpoints:
             snapshots.append([param.detach().clone() for param in params])
     return snapshots
@@ -148,13 +152,28 @@ class FunctionAsOptimizer:
 @contextlib.contextmanager
 def recording_optim_calls():
     """Names of the Python functions of torch.optim that run inside the block, however they were
-    reached (an import, getattr, an alias, a base class), and of the fused optimizer kernels; filled
-    in when the block ends."""
-    seen: set[str] = set()
-    with recorder.recording_library_calls() as library, recorder.recording_calls() as names:
-        yield seen
-    seen.update(f"torch.optim: {name.partition(':')[2]}" for name in library if name.startswith("torch.optim"))
-    seen.update(recorder.matching(names, OPTIMIZER_KERNELS))
+    reached (an import, getattr, an alias, a base class), in any thread, and of the fused optimizer
+    kernels, with where the student's code reached them (`seen.where`); filled in when the block
+    ends, whether or not it raised."""
+    seen = recorder.Calls()
+    try:
+        with recorder.recording_library_calls() as library, recorder.recording_calls() as names:
+            yield seen
+    finally:
+        for name in library:
+            if name.startswith("torch.optim"):
+                shown = f"torch.optim.{name.partition(':')[2]}"
+                seen.add(shown)
+                if name in library.where:
+                    seen.where.setdefault(shown, library.where[name])
+        kernels = recorder.matching(names, OPTIMIZER_KERNELS)
+        seen.update(kernels)
+        seen.where.update(recorder.located(names, kernels))
+
+
+def watch_report(seen) -> dict:
+    """What a probe reports of what `recording_optim_calls` saw."""
+    return {"calls": sorted(seen), "where": dict(getattr(seen, "where", {}))}
 
 
 @contextlib.contextmanager
@@ -166,7 +185,7 @@ def student_code(watch: bool):
             with recording_optim_calls() as seen:
                 yield seen
         else:
-            yield set()
+            yield recorder.Calls()
 
 
 def failure(error, stage=None):
@@ -195,14 +214,18 @@ def step_once(namespace, *, function, params, grads, args=(), device="cpu", watc
         param.grad = None if grad is None else grad.to(device)
     given = list(held)
     report = {"missing": None, "raised": None}
+    seen = recorder.Calls()
     try:
         with student_code(watch) as seen:
             namespace[function](given, *args)
     except Exception as error:  # noqa: BLE001
         report["raised"] = failure(error)
+    report.update(watch_report(seen))
+    if report["raised"]:
         return report
-    report["calls"] = sorted(seen)
     report["values"] = [param.detach().clone() for param in held]
+    report["grads_cleared"] = [bool(grad is not None and grad.any() and (param.grad is None or not param.grad.any()))
+                               for param, grad in zip(held, grads)]  # step() did zero_grad's work
     report["same_objects"] = [a is b for a, b in zip(given, held)] + [len(given) == len(held)]
     report["is_leaf"] = [bool(param.is_leaf) for param in held]
     report["requires_grad"] = [bool(param.requires_grad) for param in held]
@@ -236,15 +259,17 @@ def optimizer_linear(namespace, *, cls, kwargs, problem, dtype, device="cpu", wa
     if core.missing(namespace, cls):
         return {"missing": cls}
     progress = {}
+    seen = recorder.Calls()
     try:
         with student_code(watch) as seen:
             snapshots = linear_trajectory(lambda params: namespace[cls](iter(params), **kwargs),
                                           problem, dtype_named(dtype), device, progress=progress)
     except Exception as error:  # noqa: BLE001
-        return {"missing": None, "raised": failure(error, progress.get("stage"))}
+        return {"missing": None, "raised": failure(error, progress.get("stage")), **watch_report(seen)}
     if device == "meta":
         return {"missing": None, "raised": None, "devices": sorted({p.device.type for p in snapshots[-1]})}
-    return {"missing": None, "raised": None, "snapshots": snapshots, "calls": sorted(seen)}
+    return {"missing": None, "raised": None, "snapshots": snapshots, "cleared": progress.get("cleared"),
+            **watch_report(seen)}
 
 
 def optimizer_model(namespace, *, cls, kwargs, problem, dtype, device="cpu"):

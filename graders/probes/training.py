@@ -9,6 +9,8 @@ data.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import math
 import numbers
 import operator
@@ -106,13 +108,17 @@ def split(namespace, calls, *, shuffle_global_rng=True):
     for n, fractions, seed in calls:
         if shuffle_global_rng:
             torch.rand(7)
-        entry = {"raised": None, "parts": None, "problem": None, "used_random_split": False}
+        entry = {"raised": None, "parts": None, "problem": None, "used_random_split": False, "where": {}}
+        library = recorder.Calls()
         try:
             with recorder.recording_library_calls() as library:
                 returned = namespace["split_indices"](n, list(fractions), seed)
-            entry["used_random_split"] = RANDOM_SPLIT in library
         except Exception as error:  # noqa: BLE001
             entry["raised"] = exception_report(error)
+        entry["used_random_split"] = RANDOM_SPLIT in library
+        if RANDOM_SPLIT in library.where:
+            entry["where"]["torch.utils.data.random_split"] = library.where[RANDOM_SPLIT]
+        if entry["raised"]:
             results.append(entry)
             continue
         try:
@@ -226,8 +232,9 @@ def fit(namespace, *, theta0, thetas, epochs, patience, device="cpu"):
     except Exception as error:  # noqa: BLE001
         return {"missing": None, "raised": exception_report(error), "steps": optimizer.steps}
     report = {"missing": None, "raised": None, "steps": optimizer.steps, "theta": float(model.theta.detach().cpu()),
-              "history_type": type(history).__name__, "keys": [], "series": {}}
-    if isinstance(history, dict):
+              "history_type": type(history).__name__, "history_is_mapping": isinstance(history, Mapping),
+              "keys": [], "series": {}}
+    if isinstance(history, Mapping):  # a dict, or any mapping (defaultdict, OrderedDict, a TypedDict's dict)
         report["keys"] = [str(key) for key in list(history)[:50]]
         for key in ("train_loss", "val_loss"):
             values = history.get(key)

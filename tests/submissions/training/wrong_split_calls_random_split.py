@@ -1,7 +1,7 @@
 """Hands the work to torch.utils.data.random_split.
 
 fails: test_split_indices_uses_no_random_split
-hint: relies on built-ins that this exercise asks you to write yourself: random_split
+hint: relies on built-ins that this exercise asks you to write yourself: torch.utils.data.random_split
 """
 
 from torch.utils.data import random_split
