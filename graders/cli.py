@@ -66,6 +66,7 @@ def command_check(options) -> int:
         from graders.engine.isolation import Zygote
 
         Zygote.shared()  # importing torch there overlaps with importing it here
+    hard_wall(file)
     started = time.monotonic()
     try:
         board = runner.grade(file, assignment, device=options.device, seed=options.seed,
@@ -81,6 +82,31 @@ def command_check(options) -> int:
                          seconds=time.monotonic() - started), indent=2))
     failed = any(check.outcome == "failed" for check in board.graded())
     return 1 if failed or not board.graded() else 0
+
+
+def hard_wall(file: Path, wall: float | None = None):
+    """The judge's own time limit: the submission's whole budget, its load time and a margin, as for each
+    student of `nngrade grade`. Past it the check stops with one line (and its zygote, seeing its judge
+    gone, kills the workers): no data a submission returns can keep the judge busy for longer."""
+    import os
+    import signal
+
+    from graders.engine.batch import JUDGE_MARGIN
+    from graders.engine.sandbox import Limits
+
+    limits = Limits()
+    wall = wall or limits.budget + limits.load_timeout + JUDGE_MARGIN
+
+    def stop(signum, frame):
+        from graders.engine.report import escaped
+
+        os.write(2, f"nngrade: grading {escaped(str(file))} ran past its wall of {wall:g} s (the submission's "
+                    "grading budget, its load time and a margin): stopped, nothing recorded\n".encode())
+        os._exit(1)
+
+    if hasattr(signal, "SIGALRM"):
+        signal.signal(signal.SIGALRM, stop)
+        signal.alarm(int(wall))
 
 
 def explain_isolation() -> int:

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import nbformat
 import pytest
@@ -256,3 +257,14 @@ def test_explain_isolation_lists_every_layer():
     assert done.returncode == 0, done.stderr
     for layer in ("seccomp", "no_new_privs", "nosuid", "scrubbed environment"):
         assert layer in done.stdout, layer
+
+
+def test_a_check_past_its_wall_stops_with_one_line():
+    """The judge's own limit (budget, load time and a margin; one second here): nothing a submission
+    returns can keep `nngrade check` busy for longer."""
+    script = ("import time\nfrom pathlib import Path\nfrom graders import cli\n"
+              "cli.hard_wall(Path('x.py'), 1)\ntime.sleep(30)")
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and time.monotonic() - started < 20
+    assert done.stderr.count("\n") == 1 and "ran past its wall of 1 s" in done.stderr

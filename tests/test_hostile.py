@@ -129,6 +129,15 @@ def test_a_secret_seed_reveals_no_inputs_or_expected_values(grade, tmp_path):
     assert any("Expected:" in text for text in shown), "the practice seed shows the values"
     assert not [text for text in failed if "Expected:" in text or "Got:" in text
                 or re.search(r"\d\.\d|tensor\(", text)]
+    # pytest run directly, with the plugin, redacts the same way
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "pytest", "--pyargs", "graders.test_losses", "--submission", str(wrong),
+               "--seed", "4711", "--function", "mse_loss", "--device", "cpu", "-q", "-p", "no:cacheprovider"]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert "failed" in done.stdout and "the values differ from F.mse_loss" in done.stdout
+    assert "Expected:" not in done.stdout and "Got:" not in done.stdout
 
 
 SPINS = ("spin", "spin2", "spin3", "spin4")
