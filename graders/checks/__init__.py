@@ -5,7 +5,7 @@ for forbidden built-ins (`source_scan`), and the optimizer checks two assignment
 A grader imports the vocabulary from here: `from graders.checks import points, Case, check_value`.
 """
 
-from graders.checks import source_scan
+import graders.checks.source_scan as source_scan
 from graders.checks.common import (Case, Function, call, check_gradient, check_inputs_unmodified,
                                    check_no_forbidden_builtin, check_plain_tensor_like_input,
                                    check_rejects_unknown_reduction, check_stays_on_input_device, check_value,

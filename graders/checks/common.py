@@ -18,12 +18,12 @@ import torch
 from torch import Tensor, equal, randn  # bound at import, before any submission is loaded
 from torch.autograd import grad as autograd_grad
 
-from graders.checks import source_scan
+import graders.checks.source_scan as source_scan
 from graders.checks.compare import expect_close, fail, message
 from graders.engine.faults import SubmissionFault
 from graders.engine.proxy import Submission
 from graders.engine.report import KINDS, ForbiddenBuiltin
-from graders.probes import core
+import graders.probes.core as core
 
 
 def points(n, function: str, kind: str = "rule", *, hidden: bool = False):

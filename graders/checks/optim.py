@@ -15,7 +15,7 @@ import torch
 from graders.checks.common import (expect_no_forbidden_builtin, expect_on_input_device, expect_raises_like_pytorch,
                                    forbidden_uses, probe)
 from graders.checks.compare import fail, message, mismatch
-from graders.probes import optim as optim_probes
+import graders.probes.optim as optim_probes
 from graders.probes.optim import linear_trajectory, model_trajectory
 
 # References are bound when this module is imported, before any submission is loaded.

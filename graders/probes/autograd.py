@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import torch
 
-from graders.probes import core, recorder
+import graders.probes.core as core
+import graders.probes.recorder as recorder
 
 
 

@@ -14,7 +14,7 @@ import time
 
 import torch
 
-from graders.probes import recorder
+import graders.probes.recorder as recorder
 from graders.engine.loader import describe_exception
 
 

@@ -13,7 +13,7 @@ import contextlib
 import torch
 from torch import nn
 
-from graders.probes import recorder
+import graders.probes.recorder as recorder
 from graders.probes.core import exception_report, describe_output, missing
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from graders.probes import core
+import graders.probes.core as core
 from graders.probes.optim import failure, student_code, type_name
 
 _mse_loss = torch.nn.functional.mse_loss  # bound at import, before any submission is loaded

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from graders.probes import recorder
+import graders.probes.recorder as recorder
 from graders.probes.core import exception_report, missing
 
 # What the library-call recorder names random_split when it runs, however the student reached it.

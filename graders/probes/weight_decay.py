@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from graders.probes import core
+import graders.probes.core as core
 from graders.probes.optim import dtype_named, failure, student_code, type_name
 
 # Bound at import, before any submission is loaded.
