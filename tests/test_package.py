@@ -73,7 +73,7 @@ def test_no_answer_is_in_the_package(built, kind):
     everything = normalised("\n".join(built[kind].values()))
     lines = set(everything.splitlines())
     for marker in ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS"):
-        assert marker not in lines  # a solution cell's marker line (graders/build.py names them, in quotes)
+        assert marker not in lines  # a solution cell's marker line (graders/engine/build.py names them, in quotes)
     for path in ANSWERS:
         for body in bodies(path):
             assert body not in everything, f"{path.relative_to(ROOT)} holds code that the {kind} contains:\n{body}"
