@@ -196,7 +196,7 @@ class _Judges:
 
 def _unfinished(assignment: str, status: str, why: str, extra: dict) -> dict:
     """The report of a student whose judge failed or passed the wall: zero of the assignment's points."""
-    points = runner.declared_points(runner.grader_module(assignment))
+    points = runner.declared_points(assignment)
     return {"score": 0.0, "tests": [], "extra_data": {
         "assignment": assignment, "max_score": float(sum(points.values())), "devices": [],
         "functions": {function: {"score": 0.0, "max_score": top} for function, top in points.items()},
