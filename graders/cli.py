@@ -91,11 +91,9 @@ def hard_wall(file: Path, wall: float | None = None):
     import os
     import signal
 
-    from graders.engine.batch import JUDGE_MARGIN
-    from graders.engine.sandbox import Limits
+    from graders.engine.batch import judge_wall
 
-    limits = Limits()
-    wall = wall or limits.budget + limits.load_timeout + JUDGE_MARGIN
+    wall = wall or judge_wall()
 
     def stop(signum, frame):
         from graders.engine.report import escaped

@@ -42,10 +42,6 @@ def fail(message: str):
     pytest_fail(message, pytrace=False)
 
 
-def is_close(actual, expected, device: str = "cpu") -> bool:
-    return mismatch(actual, expected, device) is None
-
-
 def mismatch(actual, expected: torch.Tensor, device: str = "cpu", *, equal_nan: bool = False) -> str | None:
     """None when `actual` equals `expected` within tolerance, else the details of how it differs.
     (`equal_nan`: nan matches nan, for telling whether a result reproduces a known mistake.)"""

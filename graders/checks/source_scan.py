@@ -18,17 +18,6 @@ _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _BUILTINS = frozenset(dir(builtins))
 
 
-def library_names(sources, function: str) -> set[str]:
-    """The dotted names of library objects that the code of `function` (a function or class)
-    refers to, resolved through the submission's imports.
-
-    `sources` are the submission's code chunks (a file, or a notebook's cells), parsed one by one so
-    that one broken cell hides nothing else. A bare name that nothing in the submission binds (a
-    star import, say) is kept as it is written.
-    """
-    return {name for name, _, _ in library_uses(sources, function)}
-
-
 def library_uses(sources, function: str) -> list[tuple[str, int, int]]:
     """(dotted library name, index of the chunk, line in the chunk) for every library object that
     the code of `function` refers to.

@@ -24,6 +24,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from graders.engine import runner
+from graders.engine.gradebook import sqlite_path
 from graders.engine.report import Verdict, function_verdicts, totals_html, totals_text
 
 
@@ -99,9 +100,9 @@ class IsolatedGrading(NbGraderPreprocessor):
         assignment = grader_for(resources)
         seed = int(os.environ.get("NNGRADE_SEED", "0") or "0")
         hide = [Path.cwd().resolve()]
-        database = sqlite_folder(resources["nbgrader"].get("db_url", ""))
-        if database is not None:
-            hide.append(database)
+        database = sqlite_path(resources["nbgrader"].get("db_url", ""))
+        if database is not None:  # no worker may see the gradebook's folder
+            hide.append(database.resolve().parent)
         with tempfile.TemporaryDirectory(prefix="nngrade-autograde-") as scratch:
             path = Path(scratch) / f"{assignment}.ipynb"
             nbformat.write(nb, path)
@@ -109,13 +110,6 @@ class IsolatedGrading(NbGraderPreprocessor):
         self.log.info("nngrade: %s graded in isolation: %g / %g", resources["nbgrader"]["student"], *board.total())
         fill_grade_cells(nb, function_verdicts(board, board.load_errors))
         return nb, resources
-
-
-def sqlite_folder(db_url: str) -> Path | None:
-    """The folder of a `sqlite:///path` gradebook, which no worker may see."""
-    if not db_url.startswith("sqlite:///"):
-        return None
-    return Path(db_url.removeprefix("sqlite:///")).resolve().parent
 
 
 def write_autograded(submitted: Path, destination: Path, *, student: str, assignment: str, db_url: str,

@@ -38,6 +38,13 @@ from graders.engine.sandbox import Limits
 JUDGE_MARGIN = 60.0  # seconds a judge may take beyond a submission's budget and load time
 
 
+def judge_wall() -> float:
+    """The most a judge may spend on one submission, everything included: its grading budget, its load
+    time and JUDGE_MARGIN. `nngrade grade` kills a judge past it; `nngrade check` stops there."""
+    limits = Limits()
+    return limits.budget + limits.load_timeout + JUDGE_MARGIN
+
+
 def discover(submitted: Path, assignment: str) -> list[tuple[str, Path]]:
     """(student, their assignment folder) for every submitted/<student>/ that holds an <assignment>
     entry, or is a symbolic link (graded as unreadable: only a student's own folder is read)."""
@@ -243,7 +250,7 @@ def grade_batch(submitted: Path, assignment: str, out: Path, *, workers: int = 0
     """Grade every submission of `assignment` under `submitted` (or of one shard of the class); return
     the counts by status.
 
-    `wall` (seconds; default a submission's budget and load time, and JUDGE_MARGIN) is the most one
+    `wall` (seconds; default `judge_wall()`) is the most one
     student may take, everything included. With `gradebook`, the scores also go into that nbgrader
     gradebook and each notebook submission's autograded notebook into `autograded/<student>/<assignment>/`,
     as `nbgrader autograde` leaves them. A shard of several writes its students' results only: `merge`
@@ -262,9 +269,7 @@ def grade_batch(submitted: Path, assignment: str, out: Path, *, workers: int = 0
                      "(use --force to regrade)\n")
     progress = Progress(len(pending), stream)
     if pending:
-        limits = Limits()
-        judges = _Judges(max(1, min(workers or os.cpu_count() or 1, len(pending))),
-                         wall or limits.budget + limits.load_timeout + JUDGE_MARGIN)
+        judges = _Judges(max(1, min(workers or os.cpu_count() or 1, len(pending))), wall or judge_wall())
         try:
             while pending or judges.busy:
                 while pending and judges.idle:

@@ -14,12 +14,17 @@ class GradebookError(Exception):
     pass
 
 
+def sqlite_path(db_url: str) -> Path | None:
+    """The file of a `sqlite:///path` gradebook; None for a gradebook elsewhere (another database)."""
+    return Path(db_url.removeprefix("sqlite:///")) if db_url.startswith("sqlite:///") else None
+
+
 def check(db_url: str, assignment: str, points: dict[str, float]):
     """Fail unless the gradebook holds `assignment` with one grade cell per graded function, worth
     the points its graders declare."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file():
+    if sqlite_path(db_url) is not None and not sqlite_path(db_url).is_file():
         raise GradebookError(f"no gradebook at {db_url}; run `nbgrader generate_assignment {assignment}` "
                              "in the course folder first")
     try:

@@ -171,12 +171,6 @@ def recording_library_calls():
         threading.setprofile(previous_threads)
 
 
-def library_matching(names, pattern: str) -> list[str]:
-    """The recorded library calls that match `pattern`, shown as dotted names."""
-    regex = re.compile(pattern)
-    return sorted({name.replace(":", ".") for name in names if regex.search(name)})
-
-
 def watched(names, library, pattern: str, *, parts: bool = True) -> dict:
     """What a probe reports of a forbidden `pattern`: {"calls": the names that match, "where": name ->
     where the student's code reached it}, from the torch-function/dispatch record `names` and the
