@@ -22,7 +22,7 @@ def graded_functions() -> dict[str, set[str]]:
 def absent_device(device: str) -> str | None:
     """Why `device` cannot be graded on here, or None when it can. Without a GPU driver (or off macOS,
     for mps) the answer is known before torch is imported; otherwise torch is asked."""
-    if device == "all":
+    if device in ("all", "cpu"):
         return None
     drivers = ("/dev/nvidiactl", "/proc/driver/nvidia", "/dev/kfd")
     if device == "cuda" and not any(Path(path).exists() for path in drivers):
@@ -36,7 +36,6 @@ def absent_device(device: str) -> str | None:
 
 def command_check(options) -> int:
     from graders.engine import loader
-    from graders.engine.report import escaped, results_json, table
 
     if options.explain_isolation:
         return explain_isolation()
@@ -63,9 +62,11 @@ def command_check(options) -> int:
     if absent_device(options.device):
         return usage_error(absent_device(options.device))
     if options.isolation == "process":
-        from graders.engine.isolation import Zygote
+        from graders.engine.zygote import Zygote
 
-        Zygote.shared()  # importing torch there overlaps with importing it here
+        Zygote.shared(runner.libraries(assignment))  # importing torch there overlaps with importing it here
+    from graders.engine.report import escaped, results_json, table
+
     hard_wall(file)
     started = time.monotonic()
     try:
@@ -369,5 +370,22 @@ def main(argv=None) -> int:
         return 1
 
 
+def run():
+    """The `nngrade` program: `main`, then the exit handlers (the zygote is stopped there) and an exit
+    that skips tearing the interpreter down, which takes a process holding torch a third of a second
+    once everything is written and closed."""
+    import atexit
+    import os
+
+    code = main()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            code = code or 1
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -75,11 +75,9 @@ SEED = int(os.environ.get("NNGRADE_SEED", "0") or "0")
 # Built-ins this module uses on the score, bound before student code could replace them.
 _float, _min, _max, _isfinite, _print = float, min, max, math.isfinite, print
 
-# pytest options for a grading run inside a kernel: nngrade's plugin and no other (plugins that
-# happen to be installed are not loaded, see `_no_plugin_autoload`), no warnings plugin (`grade`
-# captures warnings itself), no unraisable-exception plugin (its five full garbage collections per
-# run cost seconds in a process that holds torch).
-_PYTEST_OPTIONS = ["-p", "graders.plugin", "-p", "no:warnings", "-p", "no:unraisableexception"]
+# pytest options for a grading run inside a kernel, on top of the runner's (nngrade's plugin and no
+# other): no warnings plugin, since `grade` captures warnings itself.
+_PYTEST_OPTIONS = ["-p", "no:warnings"]
 
 # The first torch function mode imports torch._dynamo (seconds): do it now, with the imports.
 with warnings.catch_warnings():

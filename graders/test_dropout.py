@@ -41,6 +41,10 @@ from graders.checks import (expect_no_forbidden_builtin, expect_on_input_device,
 from graders.checks.compare import expect_close, fail, message, mismatch
 from graders.probes import dropout as dropout_probes
 
+# Imported once, before the first submission, by the zygote and a batch's judges (runner.libraries):
+# the notebook plots with matplotlib.
+LIBRARIES = ("matplotlib.pyplot",)
+
 # Every built-in dropout, in every spelling PyTorch has: F.dropout, torch.dropout, torch.dropout_,
 # nn.Dropout, Dropout1d/2d/3d, alpha_dropout, AlphaDropout, feature_alpha_dropout,
 # FeatureAlphaDropout, torch.feature_dropout, aten.native_dropout, torch._fused_dropout, ...

@@ -12,6 +12,10 @@ from graders.checks import points, probe
 from graders.checks.compare import expect_close, fail
 from graders.probes import gradient_zeroing as gradient_zeroing_probes
 
+# Imported once, before the first submission, by the zygote and a batch's judges (runner.libraries):
+# torch.optim's step imports torch._dynamo.
+LIBRARIES = ("torch._dynamo",)
+
 # References are bound when this module is imported, before any submission is loaded.
 SGD = torch.optim.SGD
 LINEAR, TANH, SEQUENTIAL = nn.Linear, nn.Tanh, nn.Sequential

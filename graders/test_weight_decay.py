@@ -18,6 +18,10 @@ from graders.checks.optim import (ADAM_MISTAKES, IGNORED_ARGUMENTS, Sketch, chec
                                   expect_step, fail_values, linear, matching_mistake, model_mistakes, random_params,
                                   reference_step, seed_from, sketch_variants, step_once)
 
+# Imported once, before the first submission, by the zygote and a batch's judges (runner.libraries):
+# torch.optim's step imports torch._dynamo; the notebook plots with matplotlib.
+LIBRARIES = ("torch._dynamo", "matplotlib.pyplot")
+
 # References are bound when this module is imported, before any submission is loaded.
 SGD = torch.optim.SGD
 ADAM = torch.optim.Adam

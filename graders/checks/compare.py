@@ -20,6 +20,11 @@ from torch.testing import assert_close  # bound at import: a submission may repl
 # (assert_close's own internals still look torch's functions up when called.)
 _device, _float_is_finite = torch.device, math.isfinite
 
+# assert_close imports torch.distributed.tensor (0.7 s, sympy included) on its first call, to unwrap
+# DTensors. What the judge compares was decoded from plain data or computed here: never a DTensor.
+if hasattr(torch.testing._comparison, "_HAS_DTENSOR"):
+    torch.testing._comparison._HAS_DTENSOR = False
+
 # (rtol, atol) by device type and dtype. CPU values are torch.testing.assert_close's defaults.
 # On GPUs, reductions run in a different order and some kernels use fused or approximate
 # arithmetic, so float32 gets about ten times more room there.

@@ -1,7 +1,8 @@
 """`nngrade grade`: a whole class, graded in parallel, isolated, resumable, and always to the end.
 
-Judge processes (one per `--workers`) each import torch once and start their own zygote; every
-submission then gets a fresh confined worker forked from it, as in `nngrade check`. The parent
+Judge processes (one per `--workers`) are forked from one fork server that imported torch and the
+graders, and share one zygote: start-up is paid once per batch. Every submission gets a fresh
+confined worker forked from the zygote, as in `nngrade check`. The parent
 only hands out students and collects finished reports (from its own judge processes, never from
 student code), writes each student's results.json atomically as soon as it arrives, and at the end
 the CSV and, on request, the nbgrader gradebook. A judge that does not finish a student within the
@@ -106,17 +107,15 @@ def grade_one(student: str, folder: Path, assignment: str, seed: int, device: st
     return report
 
 
-def _judge(connection, owner: int):
-    """A judge process: import torch and the graders, start a zygote (its workers marked as graded on
-    behalf of `owner`), then grade each student sent until told to stop."""
-    from graders.engine.isolation import Zygote
+def _judge(connection, control, owner: int):
+    """A judge process, forked from the batch's fork server (which imported torch, pytest and the
+    graders once for every judge): it forks its workers from the batch's one zygote, through `control`
+    (when that zygote is gone, it starts its own, its workers marked as graded on behalf of `owner`),
+    and grades each student sent until told to stop."""
+    from graders.engine.zygote import Zygote
 
     Zygote.owner = owner
-    Zygote.shared()
-    import torch  # noqa: F401
-
-    import graders.plugin  # noqa: F401
-
+    Zygote.use(control)
     while True:
         try:
             task = connection.recv()
@@ -132,19 +131,32 @@ def _judge(connection, owner: int):
 
 
 class _Judges:
-    """Judge processes, each given one student at a time and stopped when it passes the wall."""
+    """Judge processes, each given one student at a time and stopped when it passes the wall.
 
-    def __init__(self, count: int, wall: float):
-        self.context = multiprocessing.get_context("spawn")
+    Start-up is paid once per batch: one zygote (the workers' side) and one fork server (the judges'
+    side) each import torch once, at the same time, and every judge, a replacement included, is
+    forked from the fork server and attached to the zygote."""
+
+    def __init__(self, count: int, wall: float, assignment: str):
+        from graders.engine.zygote import Zygote
+
+        libraries = runner.libraries(assignment)
+        self.zygote = Zygote.shared(libraries)
+        self.context = multiprocessing.get_context("forkserver")
+        # Only the first batch of a process starts the fork server; a later one forks from it as it is.
+        self.context.set_forkserver_preload(["graders.plugin", "graders.engine.batch",
+                                             f"graders.test_{assignment}", *libraries])
         self.wall = wall
         self.idle = [self._start() for _ in range(count)]
         self.busy: dict = {}  # judge -> (student, deadline)
 
     def _start(self):
         ours, theirs = self.context.Pipe()
-        process = self.context.Process(target=_judge, args=(theirs, os.getpid()), daemon=True)
+        control = self.zygote.attach()
+        process = self.context.Process(target=_judge, args=(theirs, control, os.getpid()), daemon=True)
         process.start()
         theirs.close()
+        control.close()
         return process, ours
 
     def give(self, student: str, task: tuple):
@@ -177,7 +189,7 @@ class _Judges:
                 done.append((student, report, "", ""))
                 continue
             # Past the wall, ended, or in an unknown state after an error: replaced by a fresh judge.
-            process.kill()  # its zygote then kills every worker it started, and ends
+            process.kill()  # its control socket closes: the zygote then kills every worker it started
             process.join()
             connection.close()
             self.idle.append(self._start())
@@ -269,7 +281,7 @@ def grade_batch(submitted: Path, assignment: str, out: Path, *, workers: int = 0
                      "(use --force to regrade)\n")
     progress = Progress(len(pending), stream)
     if pending:
-        judges = _Judges(max(1, min(workers or os.cpu_count() or 1, len(pending))), wall or judge_wall())
+        judges = _Judges(max(1, min(workers or os.cpu_count() or 1, len(pending))), wall or judge_wall(), assignment)
         try:
             while pending or judges.busy:
                 while pending and judges.idle:

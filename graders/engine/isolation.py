@@ -15,16 +15,11 @@ any student code ran, so clean-up can never reach another process.
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import json
 import os
 import secrets
 import signal
-import socket
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
@@ -32,10 +27,10 @@ from graders.engine import codec
 from graders.engine.faults import (BudgetSpent, ProbeFailed, Tampered, TimedOut, Unloadable, UnreadableReply,
                                    WorkerEnded)
 from graders.engine.report import printable
-from graders.engine.sandbox import Limits, scrubbed_environment
+from graders.engine.sandbox import Limits
+from graders.engine.zygote import Zygote
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the graders package
-SPAWN_TIMEOUT = 30.0  # seconds for the zygote to start a worker
 
 
 def private_paths() -> list[Path]:
@@ -45,68 +40,6 @@ def private_paths() -> list[Path]:
     return [root / name for root in roots for name in ("solutions", "exercises") if (root / name).is_dir()]
 
 
-class Zygote:
-    """A fresh interpreter that has imported torch and forks workers on request; one per judge process."""
-
-    _shared: Zygote | None = None
-    _lock = threading.Lock()
-    owner: int | None = None  # the process on whose behalf it grades (default: this one)
-
-    @classmethod
-    def shared(cls) -> Zygote:
-        with cls._lock:
-            if cls._shared is None or cls._shared.process.poll() is not None:
-                cls._shared = cls()
-            return cls._shared
-
-    def __init__(self):
-        self.control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        paths = [str(PACKAGE_ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-        # Only what the zygote needs of this process's environment: the variables an instructor set
-        # (a secret seed, a token) never reach it, nor its workers.
-        env = {**scrubbed_environment(os.environ), "PYTHONPATH": os.pathsep.join(paths), "MPLBACKEND": "Agg",
-               "OMP_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-        # The zygote must not touch a GPU: each worker initialises its own device when a probe asks.
-        self.process = subprocess.Popen([sys.executable, "-m", "graders.engine.worker", str(theirs.fileno()),
-                                         "--owner", str(self.owner or os.getpid())],
-                                        pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL,
-                                        start_new_session=True)
-        theirs.close()
-        self.lock = threading.Lock()
-        atexit.register(self.stop)
-
-    def stop(self):
-        """Close the control socket (the zygote then kills its workers and returns) and wait for it."""
-        self.control.close()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def spawn(self, request: dict) -> tuple[socket.socket, int, dict]:
-        """A new worker: (the connection to it, a pidfd of it, the facts its launcher reported)."""
-        ours, theirs = socket.socketpair()
-        try:
-            with self.lock:
-                socket.send_fds(self.control, [json.dumps(request).encode()], [theirs.fileno()])
-                self.control.settimeout(SPAWN_TIMEOUT)
-                try:
-                    message, fds, _, _ = socket.recv_fds(self.control, 1024, 1)
-                except OSError:
-                    # A zygote that does not answer in time is out of step with this socket: replace it.
-                    self.process.kill()
-                    raise
-                finally:
-                    self.control.settimeout(None)
-        finally:
-            theirs.close()
-        if not fds:
-            ours.close()
-            raise OSError("the zygote could not start a worker")
-        return ours, fds[0], json.loads(message)
-
-
 def _nonce() -> str:
     return secrets.token_hex(16)
 
@@ -114,9 +47,11 @@ def _nonce() -> str:
 class Isolated:
     """Student code in a confined worker process."""
 
-    def __init__(self, chunks, limits: Limits | None = None, hide=()):
+    def __init__(self, chunks, limits: Limits | None = None, hide=(), preload=()):
         limits = limits or Limits()
-        self.request = {"limits": dataclasses.asdict(limits), "hide": [str(path) for path in hide]}
+        self.request = {"limits": dataclasses.asdict(limits), "hide": [str(path) for path in hide],
+                        "preload": list(preload)}
+        self.preload = preload
         self.labels = [chunk.label for chunk in chunks]
         self.code = [chunk.source.encode() for chunk in chunks]
         self.limits = limits
@@ -139,7 +74,7 @@ class Isolated:
     def _start(self):
         load_deadline = time.monotonic() + min(self.limits.load_timeout, max(self._left(), 0))
         try:
-            self.connection, self.pidfd, self.launcher = Zygote.shared().spawn(self.request)
+            self.connection, self.pidfd, self.launcher = Zygote.shared(self.preload).spawn(self.request)
             nonce = _nonce()
             self.connection.settimeout(max(load_deadline - time.monotonic(), 0.001))
             # The code goes as one blob, however many cells it has, cut up again by the sizes in the header.

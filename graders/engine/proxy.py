@@ -61,10 +61,12 @@ class Submission:
         if not isolated:
             namespace, errors = loader.execute(chunks)
             return cls(InProcess(namespace), sources=sources, load_errors=errors, tampered=evidence, labels=labels)
+        from graders.engine import runner
         from graders.engine.isolation import Isolated, Limits, private_paths
 
         # Code with evidence of tampering in its source is never run: it scores zero whatever it does.
-        backend = Isolated(chunks if not evidence else [], limits or Limits(), hide=[*private_paths(), *hide])
+        backend = Isolated(chunks if not evidence else [], limits or Limits(), hide=[*private_paths(), *hide],
+                           preload=runner.libraries(assignment) if assignment else ())
         errors = [backend.unloadable] if backend.unloadable else backend.load_errors
         return cls(backend, sources=sources, load_errors=errors, unloadable=bool(backend.unloadable),
                    tampered=evidence + backend.tampered, labels=labels)

@@ -146,6 +146,19 @@ HINT = re.compile(r"^\s*(Hint:.*?)\s*$", re.MULTILINE)
 NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
 
+# The checks that would run on a device this machine lacks, as (node id, name, points marker, device,
+# reason): the plugin does not generate their cases, and the board lists them as skipped.
+ABSENT_DEVICE_CHECKS = pytest.StashKey[list]()
+
+
+def _check(name: str, nodeid: str, originalname: str, marker, device: str | None) -> Check:
+    points = float(marker.args[0]) if marker and marker.args else 0.0
+    function = (marker.kwargs.get("function") if marker else None) or "other"
+    kind = (marker.kwargs.get("kind") if marker else None) or "rule"
+    return Check(name, function, points, group=(nodeid.split("::")[0], originalname), device=device,
+                 hidden=bool(marker and marker.kwargs.get("hidden")), kind=kind)
+
+
 class Scoreboard:
     def __init__(self):
         self.checks: dict[str, Check] = {}
@@ -156,15 +169,16 @@ class Scoreboard:
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session):
         for item in session.items:
-            marker = item.get_closest_marker("points")
-            points = float(marker.args[0]) if marker and marker.args else 0.0
-            function = (marker.kwargs.get("function") if marker else None) or "other"
-            kind = (marker.kwargs.get("kind") if marker else None) or "rule"
             params = getattr(getattr(item, "callspec", None), "params", {})
-            self.checks[item.nodeid] = Check(
-                item.name, function, points,
-                group=(item.nodeid.split("::")[0], getattr(item, "originalname", item.name)),
-                device=params.get("device"), hidden=bool(marker and marker.kwargs.get("hidden")), kind=kind)
+            self.checks[item.nodeid] = _check(item.name, item.nodeid, getattr(item, "originalname", item.name),
+                                              item.get_closest_marker("points"), params.get("device"))
+        kept = {item.nodeid.partition("[")[0] for item in session.items}  # not those --function deselected
+        for nodeid, name, marker, device, reason in session.config.stash.get(ABSENT_DEVICE_CHECKS, []):
+            if nodeid not in kept:
+                continue
+            check = _check(f"{name}[{device}]", f"{nodeid}[{device}]", name, marker, device)
+            check.outcome, check.message = "skipped", reason
+            self.checks[f"{nodeid}[{device}]"] = check
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):

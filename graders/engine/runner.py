@@ -3,6 +3,7 @@ the notebook's practice cells and the project's tests all come through here."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
@@ -19,14 +20,23 @@ def grader_file(assignment: str) -> Path:
     return GRADERS_DIR / f"test_{assignment}.py"
 
 
+# pytest's own plugins that a grading never uses, left out: each adds its hooks to every one of a
+# grading's few hundred test phases. unraisableexception also runs gc.collect() five times at the end of
+# every session (seconds in a process holding torch), and the terminal report has nothing to add.
+UNUSED_PLUGINS = ("cacheprovider", "terminal", "unraisableexception", "threadexception", "logging", "debugging",
+                  "unittest", "legacypath", "tmpdir", "monkeypatch", "recwarn", "pastebin", "junitxml", "doctest",
+                  "setuponly", "setupplan", "stepwise", "faulthandler", "subtests")
+
+
 def run_pytest(args: list[str], board, extra_plugins=()) -> int:
     """Run the graders with nngrade's scoreboard, keeping pytest's own report off the screen."""
     import pytest
 
-    # unraisableexception runs gc.collect() five times at the end of every session: seconds in a
-    # process holding torch. Neither it nor the terminal report has anything to add here.
-    quiet = ["-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:unraisableexception",
-             "-p", "no:threadexception", "-o", "addopts=", "--rootdir", str(GRADERS_DIR)]
+    # Other packages' pytest plugins are not loaded (nngrade's own is named): they cost start-up time
+    # (anyio's alone 0.3 s) and have no say in a grade. The graders fail through `fail(...)`, never a
+    # bare assert, so pytest's assertion rewriting would only recompile them.
+    quiet = ["--disable-plugin-autoload", "-p", "graders.plugin", "--assert=plain", "-o", "addopts=",
+             "--rootdir", str(GRADERS_DIR), "--capture=sys", *(option for name in UNUSED_PLUGINS for option in ("-p", f"no:{name}"))]
     return int(pytest.main([*args, *quiet], plugins=[board, *extra_plugins]))
 
 
@@ -83,6 +93,7 @@ def absent_device_message(device: str) -> str:
             "(--device all grades on every device present and lists the others as skipped)")
 
 
+@functools.cache
 def declared_checks(assignment: str) -> dict[str, tuple[str, float]]:
     """check -> (graded function, points), from the `points(n, "function")` markers in the grader's
     source: read, not imported, so that counting points needs no torch. The one count of points:
@@ -98,6 +109,18 @@ def declared_checks(assignment: str) -> dict[str, tuple[str, float]]:
                 values = [*decorator.args[:2], *(k.value for k in decorator.keywords if k.arg == "function")]
                 found[node.name] = (ast.literal_eval(values[1]), float(ast.literal_eval(values[0])))
     return found
+
+
+@functools.cache
+def libraries(assignment: str) -> tuple[str, ...]:
+    """The modules `assignment`'s grading needs beyond torch (the grader's `LIBRARIES`), read without
+    importing it: the zygote and a batch's judges import them once, before the first submission."""
+    import ast
+
+    for node in ast.parse(grader_file(assignment).read_text()).body:
+        if isinstance(node, ast.Assign) and any(getattr(target, "id", None) == "LIBRARIES" for target in node.targets):
+            return tuple(ast.literal_eval(node.value))
+    return ()
 
 
 def declared_points(assignment: str) -> dict[str, float]:

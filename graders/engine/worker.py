@@ -25,23 +25,56 @@ import types
 PRELOAD = ("encodings.idna", "math", "random", "itertools", "functools", "collections", "dataclasses", "typing",
            "statistics", "copy", "numpy", "torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.utils.data",
            "torch.autograd.functional", "torch.overrides", "torch.utils._python_dispatch",
-           # Operations on the meta device (the device probe) run Python reference kernels that
-           # import torch._dynamo on first use; importing it once here saves every worker the time.
-           "torch._dynamo")
+           # torch._check, which every operation on the `meta` device reaches, imports sympy through it.
+           "torch.fx.experimental.symbolic_shapes")
 
 
-def preload():
+def preload(extra=()):
+    """Import what every worker needs, then `extra`: the modules an assignment's grading is known to
+    need (its grader's LIBRARIES, such as torch._dynamo, which torch.optim's step imports)."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     for name in PRELOAD:
         importlib.import_module(name)
-    try:
-        importlib.import_module("matplotlib.pyplot")
-    except ImportError:
-        pass
     _practice_grade_stub()
     for module in ("graders.engine.codec", "graders.engine.loader", "graders.engine.sandbox",
                    "graders.engine.tamper", "graders.probes"):
         importlib.import_module(module)
+    skip_dynamo_in_decompositions()
+    import_libraries(extra)
+
+
+def import_libraries(names) -> None:
+    """Import each module of `names` not imported yet; one that is missing is left to the worker."""
+    for name in names:
+        if name not in sys.modules:
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                pass
+
+
+def skip_dynamo_in_decompositions():
+    """PyTorch's Python kernels (the `meta` device's, in the device probe) are wrapped so that torch.compile
+    never traces into them, and the first call of each imports torch._dynamo to say so: a second of
+    start-up for a worker that compiles nothing. Each wrapper caches the function it calls on its first
+    call; cached now as the function itself, they call it directly, as they do when nothing is being
+    compiled. (Under a later torch.compile these kernels may be traced; the results are the same.)"""
+    import gc
+
+    import torch._compile
+
+    wrapper = torch._compile._disable_dynamo(lambda: None)
+    if "fn" not in wrapper.__code__.co_freevars:
+        return
+    slot = wrapper.__code__.co_freevars.index("fn")
+    for candidate in gc.get_objects():
+        if type(candidate) is types.FunctionType and candidate.__code__ is wrapper.__code__:
+            function = candidate.__closure__[slot].cell_contents
+            if getattr(function, "__dynamo_disable", None) is None:
+                try:
+                    function.__dynamo_disable = function
+                except (AttributeError, TypeError):
+                    pass
 
 
 def _practice_grade_stub():
@@ -58,8 +91,12 @@ def _practice_grade_stub():
     graders.notebook = stub
 
 
-def zygote(control_fd: int):
-    preload()
+def zygote(control_fd: int, extra=()):
+    """Serve the judge's control socket, and every control socket attached through one (a batch's
+    judges share one zygote): a request carries a connection for a new worker, or a control socket to
+    attach. When a control socket closes, the workers started through it are killed; when the last one
+    closes, the zygote ends."""
+    preload(extra)
     import torch
 
     from graders.engine import sandbox
@@ -69,29 +106,44 @@ def zygote(control_fd: int):
     # the kernel reaps them here instead of leaving zombies to an init that may never wait.
     sandbox.become_subreaper()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-    control = socket.socket(fileno=control_fd)
-    workers: list[int] = []  # pidfds of the workers started and not yet ended
+    controls: dict[socket.socket, list[int]] = {socket.socket(fileno=control_fd): []}  # -> its workers' pidfds
     try:
-        while True:
-            try:
-                message, fds, _, _ = socket.recv_fds(control, 1 << 16, 1)
-            except (ConnectionError, OSError):
-                return
-            if not message or not fds:
-                return
-            workers = _alive(workers)
-            started = _fork_worker(control, fds[0], json.loads(message), workers)
-            os.close(fds[0])
-            if started is None:
-                socket.send_fds(control, [b"{}"], [])
-            else:
-                hello, pidfd = started
-                socket.send_fds(control, [hello], [pidfd])
-                workers.append(pidfd)
+        while controls:
+            for control in select.select(list(controls), [], [])[0]:
+                try:
+                    message, fds, _, _ = socket.recv_fds(control, 1 << 16, 1)
+                except (ConnectionError, OSError):
+                    message, fds = b"", []
+                if not message or not fds:
+                    _close(control, controls)
+                    continue
+                request = json.loads(message)
+                if request.get("attach"):
+                    controls[socket.socket(fileno=fds[0])] = []
+                    continue
+                import_libraries(request.get("preload", ()))
+                everyone = [pidfd for pidfds in controls.values() for pidfd in pidfds]
+                started = _fork_worker(list(controls), fds[0], request, everyone)
+                os.close(fds[0])
+                controls[control] = _alive(controls[control])
+                if started is None:
+                    socket.send_fds(control, [b"{}"], [])
+                else:
+                    hello, pidfd = started
+                    socket.send_fds(control, [hello], [pidfd])
+                    controls[control].append(pidfd)
     finally:
-        # The judge is gone (or asked the zygote to stop): nothing it started may go on running.
-        for pidfd in workers:
-            _kill(pidfd)
+        # Every judge is gone (or the zygote failed): nothing it started may go on running.
+        for control in list(controls):
+            _close(control, controls)
+
+
+def _close(control: socket.socket, controls: dict):
+    """A judge closed its control socket: the workers it started are killed."""
+    for pidfd in controls.pop(control):
+        _kill(pidfd)
+        os.close(pidfd)
+    control.close()
 
 
 def _alive(pidfds: list[int]) -> list[int]:
@@ -113,12 +165,13 @@ def _kill(pidfd: int):
         pass
 
 
-def _fork_worker(control, fd: int, request: dict, workers: list[int]):
+def _fork_worker(controls: list[socket.socket], fd: int, request: dict, workers: list[int]):
     """Start a worker for the judge's connection `fd`; return (hello, pidfd of the worker), or None
     when it could not be started."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     if os.fork() == 0:
-        control.close()
+        for control in controls:
+            control.close()
         ours.close()
         for pidfd in workers:  # no worker may hold a handle on another student's worker
             os.close(pidfd)
@@ -218,5 +271,8 @@ def serve(connection, request: dict, namespaced: bool):
 if __name__ == "__main__":
     # argv: the control socket's file descriptor, then "--owner PID": the process on whose behalf
     # this zygote grades, named on its command line (and its workers') so that a supervisor, or a
-    # test, can tell the processes of one grading from another's.
-    zygote(int(sys.argv[1]))
+    # test, can tell the processes of one grading from another's; then, optionally, "--preload
+    # MODULE,...": what the assignment's grading needs beyond PRELOAD.
+    arguments = sys.argv[2:]
+    zygote(int(sys.argv[1]), arguments[arguments.index("--preload") + 1].split(",") if "--preload" in arguments else ())
+    os._exit(0)  # its workers are dead: tearing down an interpreter that holds torch would only delay the judge
