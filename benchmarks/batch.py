@@ -40,8 +40,9 @@ def student_notebook(number: int) -> nbformat.NotebookNode:
     for cell in notebook.cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "code" and meta.get("solution"):
-            if unsolved and f"def {unsolved}(" in cell.source and "raise NotImplementedError()" in stubs[meta["grade_id"]]:
-                cell.source = stubs[meta["grade_id"]]
+            stub = stubs[meta["grade_id"]]
+            if unsolved and f"def {unsolved}(" in cell.source and "raise NotImplementedError()" in stub:
+                cell.source = stub
             cell.source = "\n".join(line for line in cell.source.splitlines()
                                     if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
     return notebook

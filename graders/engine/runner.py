@@ -36,7 +36,8 @@ def run_pytest(args: list[str], board, extra_plugins=()) -> int:
     # (anyio's alone 0.3 s) and have no say in a grade. The graders fail through `fail(...)`, never a
     # bare assert, so pytest's assertion rewriting would only recompile them.
     quiet = ["--disable-plugin-autoload", "-p", "graders.plugin", "--assert=plain", "-o", "addopts=",
-             "--rootdir", str(GRADERS_DIR), "--capture=sys", *(option for name in UNUSED_PLUGINS for option in ("-p", f"no:{name}"))]
+             "--rootdir", str(GRADERS_DIR), "--capture=sys",
+             *(option for name in UNUSED_PLUGINS for option in ("-p", f"no:{name}"))]
     return int(pytest.main([*args, *quiet], plugins=[board, *extra_plugins]))
 
 
