@@ -108,6 +108,8 @@ def main():
     # nbgrader exits non-zero when a notebook's kernel dies; it still grades the others.
     kernel_seconds = run(autograde, course, must_succeed=False)
     nngrade_seconds = run(grade, ROOT)
+    # Start-up is paid once per batch, not per judge: more judges than cores costs little.
+    by_workers = {workers: run([*grade[:-3], "--workers", str(workers), "--force"], ROOT) for workers in (1, 2, 4)}
     kernel_disagreements = disagreements(course, db)
     shutil.copy(course / "shipped_config.py", course / "nbgrader_config.py")
     isolated_seconds = run(autograde, course)
@@ -126,6 +128,8 @@ def main():
     print(f"nbgrader autograde (nngrade config) {isolated_seconds:7.1f} s   {isolated_seconds / n:5.2f} s each")
     print(f"nngrade grade                       {nngrade_seconds:7.1f} s   {nngrade_seconds / n:5.2f} s each")
     print(f"speed-up over nbgrader alone        {kernel_seconds / nngrade_seconds:7.1f} x   (goal: 20x)")
+    print("nngrade grade by judges             " + ", ".join(f"{workers}: {seconds:.1f} s"
+                                                          for workers, seconds in by_workers.items()))
     print(f"{options.large} submissions: nngrade grade {large_seconds:.1f} s; nbgrader alone at "
           f"{kernel_seconds / n:.2f} s each would take {estimated:.0f} s: "
           f"{estimated / large_seconds:.1f} x   (goal: 40x)")

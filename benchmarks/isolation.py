@@ -1,6 +1,8 @@
 """How much isolation costs: `nngrade check` on the reference solution, in-process against isolated,
-against the floor of one `import torch`. Each command runs `--repeat` times in fresh processes on
-this machine, one after the other; the script prints the median times and their ratios.
+against the floor of one `import torch`; and the notebook's first `grade(...)` cell against `import
+torch` in the same kind of process (a kernel that has run the notebook's grader cell). Each command
+runs `--repeat` times in fresh processes on this machine, one after the other; the script prints the
+median times and their ratios.
 
     python benchmarks/isolation.py [--assignment losses] [--repeat 3]
 """
@@ -24,6 +26,31 @@ def median_seconds(command, repeat):
     return statistics.median(times)
 
 
+# A kernel's view: how long `import torch` takes, then the grader cell (`import graders.notebook`), the
+# student's definitions, and the first `grade(...)` cell, timed alone.
+NOTEBOOK = """
+import contextlib, io, sys, time
+started = time.perf_counter(); import torch; imported = time.perf_counter() - started
+import graders.notebook as notebook
+namespace = {}
+exec(open(sys.argv[1]).read(), namespace)
+function = next(iter(notebook.POINTS[sys.argv[2]]))
+with contextlib.redirect_stdout(io.StringIO()):
+    started = time.perf_counter(); notebook.grade(function, namespace); graded = time.perf_counter() - started
+print(imported, graded)
+"""
+
+
+def notebook_seconds(reference: Path, assignment: str, repeat: int) -> tuple[float, float]:
+    """Medians of (import torch, the first grade(...) cell) in fresh processes."""
+    runs = []
+    for _ in range(repeat):
+        done = subprocess.run([sys.executable, "-c", NOTEBOOK, str(reference), assignment], cwd=ROOT,
+                              capture_output=True, text=True, check=True)
+        runs.append(tuple(map(float, done.stdout.split()[-2:])))
+    return statistics.median(run[0] for run in runs), statistics.median(run[1] for run in runs)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assignment", default="losses")
@@ -36,8 +63,11 @@ def main():
     isolated = median_seconds([*check, "--isolation", "process"], options.repeat)
     print(f"import torch alone          {floor:6.2f} s")
     print(f"check, in-process           {inprocess:6.2f} s   {inprocess / floor:5.2f} x import torch")
-    print(f"check, isolated             {isolated:6.2f} s   {isolated / floor:5.2f} x import torch")
+    print(f"check, isolated             {isolated:6.2f} s   {isolated / floor:5.2f} x import torch   (goal: 1.5x)")
     print(f"isolated / in-process       {isolated / inprocess:6.2f}")
+    in_kernel, first_grade = notebook_seconds(reference, options.assignment, options.repeat)
+    print(f"notebook: import torch      {in_kernel:6.2f} s")
+    print(f"notebook: first grade(...)  {first_grade:6.2f} s   {first_grade / in_kernel:5.2f} x import torch   (goal: 1.5x)")
 
 
 if __name__ == "__main__":
