@@ -67,7 +67,8 @@ def main():
     print(f"isolated / in-process       {isolated / inprocess:6.2f}")
     in_kernel, first_grade = notebook_seconds(reference, options.assignment, options.repeat)
     print(f"notebook: import torch      {in_kernel:6.2f} s")
-    print(f"notebook: first grade(...)  {first_grade:6.2f} s   {first_grade / in_kernel:5.2f} x import torch   (goal: 1.5x)")
+    print(f"notebook: first grade(...)  {first_grade:6.2f} s   {first_grade / in_kernel:5.2f} x import torch   "
+          "(goal: 1.5x)")
 
 
 if __name__ == "__main__":

@@ -32,8 +32,7 @@ import time
 from pathlib import Path
 
 from graders.engine import loader, runner
-from graders.engine.faults import Tampered, TimedOut, Unloadable
-from graders.engine.report import Verdict, escaped, function_verdicts, results_json
+from graders.engine.report import Verdict, escaped
 from graders.engine.sandbox import Limits
 
 JUDGE_MARGIN = 60.0  # seconds a judge may take beyond a submission's budget and load time
@@ -60,74 +59,11 @@ def discover(submitted: Path, assignment: str) -> list[tuple[str, Path]]:
     return sorted(found)
 
 
-def _graded_path(folder: Path) -> Path:
-    """What is graded for a student: their assignment folder, or their own folder when that is a
-    symbolic link (which the loader then refuses, saying so)."""
-    return folder.parent if folder.parent.is_symlink() else folder
+def _serve(connection, control, owner: int):
+    """A judge's life (`graders.engine.judge`), imported there: this process imports no torch."""
+    from graders.engine import judge
 
-
-def fingerprint(folder: Path, assignment: str, seed: int) -> str:
-    """Identifies what was graded: the submission's bytes and the grading seed."""
-    digest = hashlib.sha256(f"{assignment}:{seed}:".encode())
-    try:
-        digest.update(loader.read_bytes(loader.resolve(_graded_path(folder), assignment)))
-    except loader.UnreadableSubmission:
-        digest.update(b"unreadable")
-    return digest.hexdigest()
-
-
-def grade_one(student: str, folder: Path, assignment: str, seed: int, device: str, hide: list[str]) -> dict:
-    """Grade one student's submission (in a judge process) and return its results.json."""
-    started = time.monotonic()
-    extra = {"student": student, "fingerprint": fingerprint(folder, assignment, seed), "seed": seed}
-    path = _graded_path(folder)
-    try:
-        loader.code_chunks(loader.resolve(path, assignment))
-        unreadable = None
-    except loader.UnreadableSubmission as error:
-        unreadable = str(error)
-    # An unreadable submission is graded too: every check fails with the reason, and the report
-    # carries the assignment's full points like any other.
-    board = runner.grade(path, assignment, device=device, seed=seed, hide=hide)
-    if unreadable:
-        status, extra["reason"] = "unreadable", unreadable
-    elif Tampered in board.faults:
-        status = "flagged for review"
-    elif Unloadable in board.faults:
-        status = "failed to load"
-    elif TimedOut in board.faults:
-        status = "timed out"
-    else:
-        status = "graded"
-    report = results_json(board, assignment=assignment, devices=board.devices(), **extra, status=status,
-                          load_errors=board.load_errors[:10], seconds=time.monotonic() - started)
-    # What each notebook test cell shows, for the autograded notebooks that feedback is made from.
-    for function, verdict in function_verdicts(board, board.load_errors).items():
-        report["extra_data"]["functions"][function].update(report=verdict.text, report_html=verdict.html)
-    return report
-
-
-def _judge(connection, control, owner: int):
-    """A judge process, forked from the batch's fork server (which imported torch, pytest and the
-    graders once for every judge): it forks its workers from the batch's one zygote, through `control`
-    (when that zygote is gone, it starts its own, its workers marked as graded on behalf of `owner`),
-    and grades each student sent until told to stop."""
-    from graders.engine.zygote import Zygote
-
-    Zygote.owner = owner
-    Zygote.use(control)
-    while True:
-        try:
-            task = connection.recv()
-        except EOFError:
-            return
-        if task is None:
-            return
-        try:
-            report = grade_one(*task)
-        except Exception as error:  # noqa: BLE001 - a judge's error costs one student, not the batch
-            report = {"error": f"{type(error).__name__}: {error}"[:500]}
-        connection.send(report)
+    judge.serve(connection, control, owner)
 
 
 class _Judges:
@@ -144,8 +80,7 @@ class _Judges:
         self.zygote = Zygote.shared(libraries)
         self.context = multiprocessing.get_context("forkserver")
         # Only the first batch of a process starts the fork server; a later one forks from it as it is.
-        self.context.set_forkserver_preload(["graders.plugin", "graders.engine.batch",
-                                             f"graders.test_{assignment}", *libraries])
+        self.context.set_forkserver_preload(["graders.engine.judge", f"graders.test_{assignment}", *libraries])
         self.wall = wall
         self.idle = [self._start() for _ in range(count)]
         self.busy: dict = {}  # judge -> (student, deadline)
@@ -153,7 +88,7 @@ class _Judges:
     def _start(self):
         ours, theirs = self.context.Pipe()
         control = self.zygote.attach()
-        process = self.context.Process(target=_judge, args=(theirs, control, os.getpid()), daemon=True)
+        process = self.context.Process(target=_serve, args=(theirs, control, os.getpid()), daemon=True)
         process.start()
         theirs.close()
         control.close()
@@ -273,7 +208,7 @@ def grade_batch(submitted: Path, assignment: str, out: Path, *, workers: int = 0
     pending = collections.deque()
     for student, folder in students:
         done = _read_report(out / f"{student}.json")
-        if force or not done or done["extra_data"].get("fingerprint") != fingerprint(folder, assignment, seed):
+        if force or not done or done["extra_data"].get("fingerprint") != loader.fingerprint(folder, assignment, seed):
             pending.append((student, folder))
     skipped = len(students) - len(pending)
     if skipped:
@@ -289,9 +224,9 @@ def grade_batch(submitted: Path, assignment: str, out: Path, *, workers: int = 0
                     judges.give(student, (student, folder, assignment, seed, device, hide))
                 for student, report, status, why in judges.finished():
                     if report is None:
-                        folder = dict(students)[student]
-                        report = _unfinished(assignment, status, why, {
-                            "student": student, "fingerprint": fingerprint(folder, assignment, seed), "seed": seed})
+                        fingerprint = loader.fingerprint(dict(students)[student], assignment, seed)
+                        report = _unfinished(assignment, status, why,
+                                             {"student": student, "fingerprint": fingerprint, "seed": seed})
                     runner.write_atomically(out / f"{student}.json", json.dumps(report, indent=2))
                     progress.update(student, report)
         finally:
@@ -361,7 +296,7 @@ def write_autograded_notebooks(folders: dict[str, Path], reports: dict, assignme
         if not report or report["extra_data"].get("status") == "unreadable":
             continue
         try:
-            notebook = loader.resolve(_graded_path(folders[student]), assignment)
+            notebook = loader.resolve(loader.graded_path(folders[student]), assignment)
         except loader.UnreadableSubmission:
             continue
         if notebook.suffix != ".ipynb":

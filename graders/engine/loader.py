@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import hashlib
 import json
 import os
 import re
@@ -173,10 +174,8 @@ def code_chunks(path: Path) -> list[Chunk]:
         raise UnreadableSubmission(f"cannot read {path.name}: {error}") from None
     if path.suffix == ".py":
         return [Chunk(path.name, text)]
-    import nbformat  # only for notebooks: importing it builds jsonschema grammars (seconds)
-
     try:
-        notebook = nbformat.reads(text, as_version=4)
+        notebook = import_nbformat().reads(text, as_version=4)
         cells = list(notebook.cells)
     except Exception as error:  # noqa: BLE001 - whatever the notebook's JSON makes nbformat raise
         first = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
@@ -193,6 +192,23 @@ def code_chunks(path: Path) -> list[Chunk]:
         if source.strip():
             chunks.append(Chunk(f"cell {number}", source))
     return chunks
+
+
+def import_nbformat():
+    """nbformat, imported only for notebooks, and without a grammar it never uses: jsonschema, which
+    nbformat imports, imports rfc3987_syntax where it is installed (for two string formats that
+    nbformat's schema does not have), and that builds a lark grammar on import, a second of CPU.
+    It is kept out while nbformat is imported, and importable again afterwards."""
+    if "nbformat" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # an import of it now raises ImportError, which jsonschema expects
+        try:
+            import nbformat  # noqa: F401
+        finally:
+            if sys.modules.get("rfc3987_syntax", 0) is None:
+                del sys.modules["rfc3987_syntax"]
+    import nbformat
+
+    return nbformat
 
 
 def _malformed(cell) -> str | None:
@@ -280,3 +296,19 @@ def kernel_history_sources(namespace: dict) -> list[str]:
         tree.body = [node for node in tree.body if not (isinstance(node, definitions) and latest[node.name] != index)]
         sources.append(ast.unparse(tree))
     return sources
+
+
+def graded_path(folder: Path) -> Path:
+    """What is graded for a student: their assignment folder, or their own folder when that is a
+    symbolic link (which the loader then refuses, saying so)."""
+    return folder.parent if folder.parent.is_symlink() else folder
+
+
+def fingerprint(folder: Path, assignment: str, seed: int) -> str:
+    """Identifies what was graded: the submission's bytes and the grading seed."""
+    digest = hashlib.sha256(f"{assignment}:{seed}:".encode())
+    try:
+        digest.update(read_bytes(resolve(graded_path(folder), assignment)))
+    except UnreadableSubmission:
+        digest.update(b"unreadable")
+    return digest.hexdigest()
