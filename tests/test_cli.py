@@ -66,6 +66,18 @@ def test_check_writes_gradescope_results_json_one_row_per_check(reference_run):
     assert "**losses: 42 / 42 points.**" in results["output"] and "`cross_entropy` 12 / 12" in results["output"]
 
 
+def test_a_check_on_an_absent_device_is_listed_once_per_device_and_runs_no_case(reference_run):
+    _, out = reference_run
+    results = json.loads(out.read_text())
+    absent = sorted({"cuda", "mps"} - set(results["extra_data"]["devices"]))
+    skipped = [entry["name"] for entry in results["extra_data"]["skipped"]]
+    assert absent and len(skipped) == len(set(skipped))
+    assert {name.rpartition("[")[2].rstrip("]") for name in skipped} == set(absent)
+    assert "test_mse_loss_matches_pytorch[cuda]" in skipped or "cuda" not in absent
+    reasons = [entry["reason"] for entry in results["extra_data"]["skipped"]]
+    assert all(reason.endswith("is not available on this machine") for reason in reasons)
+
+
 def test_check_of_a_wrong_submission_exits_one_and_explains(tmp_path):
     wrong = tmp_path / "losses.py"
     wrong.write_text((ROOT / "solutions" / "losses.py").read_text()

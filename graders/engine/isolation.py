@@ -1,5 +1,5 @@
-"""The judge's side of isolation: a zygote process to fork workers from, and the `Isolated` backend of the
-`Submission` proxy.
+"""The judge's side of isolation: the `Isolated` backend of the `Submission` proxy, whose workers the
+zygote forks (`graders.engine.zygote`).
 
 The judge never executes student code. It sends the submission's code to a worker, sends probe
 requests, and reads back plain data (`graders.engine.codec`), under a deadline per call and a hard wall

@@ -1,11 +1,12 @@
 """The untrusted side: the zygote that forks workers, and the worker that runs probes.
 
-The zygote is a fresh interpreter started by the judge (`python -m graders.engine.worker FD --owner PID`). It
-imports torch and everything a probe or a typical submission needs, runs no torch operation (forking after
-an OpenMP parallel region can hang the child) and initialises no GPU, then forks one worker per
-request. For each, it hands the judge a pidfd of the worker (a handle that can only ever signal that
-process) and keeps one itself: when the judge goes away, the zygote kills every worker it started and
-ends. Each worker confines itself (see `graders.engine.sandbox`), reads the submission's code from the
+The zygote is a fresh interpreter started by the judge, or by a batch for all its judges (`python -m
+graders.engine.worker FD --owner PID`, see `graders.engine.zygote`). It imports torch and everything a probe
+or a typical submission needs, runs no torch operation (forking after an OpenMP parallel region can hang
+the child) and initialises no GPU, then forks one worker per request. For each, it hands the judge a
+pidfd of the worker (a handle that can only ever signal that process) and keeps one itself: when a judge
+goes away, the zygote kills every worker started through that judge's control socket, and when the last
+judge is gone, it ends. Each worker confines itself (see `graders.engine.sandbox`), reads the submission's code from the
 judge, runs it, and answers probe requests with plain data until the judge closes the connection or
 kills it. Every reply echoes the request's nonce and carries what `graders.engine.tamper` noticed.
 """

@@ -1,0 +1,77 @@
+"""One zygote serves a whole batch: start-up is paid once, and each judge's workers end with that judge.
+
+Like the hostile tests, these look only at the processes their own grading started (the `--owner` on the
+zygote's command line names the process it grades for)."""
+
+import dataclasses
+import os
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import ROOT
+
+from graders.engine.sandbox import Limits
+from graders.engine.zygote import Zygote
+
+REQUEST = {"limits": dataclasses.asdict(Limits()), "hide": [], "preload": []}
+
+
+def zygotes_of(owner: int) -> set[int]:
+    """The zygotes grading on behalf of `owner` that are its own children (the workers forked from a
+    zygote carry its command line, but are not the owner's children)."""
+    marker = b"graders.engine.worker\0"
+    owner_marker = f"\0--owner\0{owner}\0".encode()
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes() + b"\0"
+            parent = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+        except (OSError, ValueError):
+            continue
+        if marker in command and owner_marker in command and parent == owner:
+            found.add(int(entry.name))
+    return found
+
+
+def ended(pidfd: int, within: float = 5.0) -> bool:
+    return bool(select.select([pidfd], [], [], within)[0])
+
+
+def test_a_batch_of_two_judges_starts_one_zygote(tmp_path):
+    for number in range(6):
+        folder = tmp_path / "submitted" / f"student{number}" / "losses"
+        folder.mkdir(parents=True)
+        (folder / "losses.py").write_text((ROOT / "solutions" / "losses.py").read_text())
+    batch = subprocess.Popen([sys.executable, "-m", "graders.cli", "grade", tmp_path / "submitted", "--assignment",
+                              "losses", "--workers", "2", "--out", tmp_path / "out"], cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen = set()
+    while batch.poll() is None:
+        seen |= zygotes_of(batch.pid)
+        time.sleep(0.05)
+    assert batch.returncode == 0
+    assert len(seen) == 1, f"zygotes started by the batch: {sorted(seen)}"
+    assert len(list((tmp_path / "out").glob("student*.json"))) == 6
+
+
+def test_a_judges_workers_end_with_its_control_socket_and_the_zygote_serves_the_others():
+    zygote = Zygote()
+    judge = Zygote(control=zygote.attach())
+    try:
+        connection, pidfd, _ = judge.spawn(REQUEST)
+        assert not ended(pidfd, within=0.2)
+        judge.stop()  # the judge is gone: the worker it started is killed
+        assert ended(pidfd)
+        connection.close()
+        os.close(pidfd)
+        assert zygote.alive()
+        connection, pidfd, _ = zygote.spawn(REQUEST)
+        assert not ended(pidfd, within=0.2)
+        connection.close()
+        os.close(pidfd)
+    finally:
+        zygote.stop()
+    assert not zygote.alive()
