@@ -72,7 +72,19 @@ def pytest_unconfigure(config):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """With a seed other than the practice seed, a failure says what failed and why, never the inputs or
-    expected values a student could rebuild them from: in every report, pytest's own included."""
+    expected values a student could rebuild them from: in every report, pytest's own included.
+
+    A check fails through `fail(message)` (pytest.fail with pytrace=False), whose report is the message
+    alone: pytest still walks and filters the whole traceback first, pytest's and pluggy's frames
+    included (a millisecond per failure, most of a wrong submission's grading), so the traceback it is
+    given starts at the check's own frame."""
+    excinfo = call.excinfo
+    if excinfo is not None and isinstance(excinfo.value, pytest.fail.Exception) and not excinfo.value.pytrace:
+        start = excinfo.tb
+        while start is not None and start.tb_frame.f_code.co_filename != str(item.path):
+            start = start.tb_next
+        if start is not None:
+            call.excinfo = pytest.ExceptionInfo.from_exc_info((excinfo.type, excinfo.value, start))
     report = yield
     if report.failed and item.config.getoption("seed") != runner.PRACTICE_SEED:
         report.longrepr = runner.redacted(report.longreprtext)

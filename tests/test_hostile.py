@@ -48,7 +48,7 @@ def _parents() -> dict[int, int]:
 def owned_processes(owner: int = None) -> list[int]:
     """Live processes that a grading on behalf of `owner` (default: this process) started, but its
     zygote: those whose command line names the owner, and their descendants."""
-    from graders.engine.isolation import Zygote
+    from graders.engine.zygote import Zygote
 
     marker = f"\0--owner\0{owner or os.getpid()}\0".encode()
     parents = _parents()
@@ -64,7 +64,7 @@ def owned_processes(owner: int = None) -> list[int]:
         children = {pid for pid, parent in parents.items() if parent in found} - found
         found |= children
         grew = bool(children)
-    zygote = Zygote._shared.process.pid if Zygote._shared else None
+    zygote = Zygote._shared.process.pid if Zygote._shared and Zygote._shared.process else None
     return sorted(found - {zygote})
 
 

@@ -28,9 +28,7 @@ from graders.engine.faults import (BudgetSpent, ProbeFailed, Tampered, TimedOut,
                                    WorkerEnded)
 from graders.engine.report import printable
 from graders.engine.sandbox import Limits
-from graders.engine.zygote import Zygote
-
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the graders package
+from graders.engine.zygote import PACKAGE_ROOT, Zygote
 
 
 def private_paths() -> list[Path]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import dataclasses
+import functools
 import os
 import platform
 import random
@@ -55,7 +56,10 @@ class Limits:
     scratch_mb: int = 64
 
 
+@functools.cache
 def _libc():
+    """The C library, found once: `find_library` runs ldconfig in a subprocess at every call, which the
+    zygote does once for all its workers (see `worker.preload`)."""
     return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
 
 

@@ -41,6 +41,7 @@ def preload(extra=()):
                    "graders.engine.tamper", "graders.probes"):
         importlib.import_module(module)
     skip_dynamo_in_decompositions()
+    sys.modules["graders.engine.sandbox"]._libc()
     import_libraries(extra)
 
 
