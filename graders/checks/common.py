@@ -3,7 +3,7 @@ what came back against a reference computed here, in the judge.
 
 Every check runs on every submission and judges its own rule only, so that a student sees all
 their problems at once. Whether its points count is the points policy's business, applied in one
-place (`graders.engine.report.Scoreboard.settle`): a function wrong on every case of its value
+place (`graders.engine.report.Scoreboard.results`): a function wrong on every case of its value
 checks (`points(..., kind="value")`) earns nothing, nor does one whose work a forbidden built-in
 does (`expect_no_forbidden_builtin`).
 """

@@ -57,7 +57,7 @@ class Limits:
 
 
 @functools.cache
-def _libc():
+def libc():
     """The C library, found once: `find_library` runs ldconfig in a subprocess at every call, which the
     zygote does once for all its workers (see `worker.preload`)."""
     return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
@@ -74,7 +74,7 @@ def enter_namespaces() -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
-        _check(_libc().unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
+        _check(libc().unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
     except (OSError, AttributeError):
         return False
     return True
@@ -83,7 +83,7 @@ def enter_namespaces() -> bool:
 def become_subreaper():
     """Make orphaned descendants this process's children (Linux), so they are reaped here."""
     if sys.platform.startswith("linux"):
-        _libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
 # What a worker's environment keeps of the zygote's: the search path for programs, the locale, the
@@ -123,7 +123,7 @@ def confine(limits: Limits, hide: list[str], in_namespaces: bool) -> list[str]:
         active.append(f"unprivileged user {uid}")
     _set_limits(limits)
     active.append("limits on memory, cpu, processes, file size, open files")
-    if sys.platform.startswith("linux") and _libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0:
+    if sys.platform.startswith("linux") and libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0:
         active.append("no_new_privs")
     active.append(_install_seccomp())
     return active
@@ -160,10 +160,10 @@ def python_folders() -> list[str]:
 
 
 def _private_root(hide: list[str], scratch_mb: int):
-    libc = _libc()
+    clib = libc()
 
     def mount(source, target, kind, flags, data=None, what=""):
-        _check(libc.mount(source and source.encode(), target.encode(), kind and kind.encode(), flags,
+        _check(clib.mount(source and source.encode(), target.encode(), kind and kind.encode(), flags,
                           data and data.encode()), what or f"mount {target}")
 
     mount(None, "/", None, MS_REC | MS_PRIVATE, what="make mounts private")
@@ -186,10 +186,10 @@ def _private_root(hide: list[str], scratch_mb: int):
     for name in ("proc", "tmp", ".old"):
         os.mkdir(os.path.join(new, name), 0o755)
     mount("tmpfs", new + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={scratch_mb}m,mode=1777", "mount scratch")
-    if platform.machine() != "x86_64" or libc.syscall(SYS_PIVOT_ROOT_X86_64, new.encode(), (new + "/.old").encode()):
+    if platform.machine() != "x86_64" or clib.syscall(SYS_PIVOT_ROOT_X86_64, new.encode(), (new + "/.old").encode()):
         raise OSError(ctypes.get_errno(), "pivot_root: " + os.strerror(ctypes.get_errno()))
     os.chdir("/")
-    _check(libc.umount2(b"/.old", MNT_DETACH), "detach the host's root")
+    _check(clib.umount2(b"/.old", MNT_DETACH), "detach the host's root")
     os.rmdir("/.old")
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     with open("/proc/self/mountinfo") as table:
@@ -291,7 +291,7 @@ def _install_seccomp() -> str:
     program = _seccomp_program()
     filters = (_SockFilter * len(program))(*[_SockFilter(*instruction) for instruction in program])
     fprog = _SockFprog(len(program), filters)
-    if _libc().prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
+    if libc().prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
         return f"(seccomp filter unavailable: {os.strerror(ctypes.get_errno())})"
     return "seccomp filter: EPERM for " + ", ".join(sorted({"ptrace", "mount", "unshare", "setns", "keyrings",
                                                           "raw sockets", "new namespaces", "bpf", "io_uring"}))

@@ -41,7 +41,7 @@ def preload(extra=()):
                    "graders.engine.tamper", "graders.probes"):
         importlib.import_module(module)
     skip_dynamo_in_decompositions()
-    sys.modules["graders.engine.sandbox"]._libc()
+    importlib.import_module("graders.engine.sandbox").libc()  # found once here, for every worker
     import_libraries(extra)
 
 
