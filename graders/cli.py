@@ -311,7 +311,8 @@ def parser() -> argparse.ArgumentParser:
     batch = commands.add_parser("grade", help="grade every submission in nbgrader's submitted/ folder")
     batch.add_argument("submitted", help="the submitted/ folder: submitted/<student>/<assignment>/")
     batch.add_argument("--assignment", required=True, help="which assignment to grade")
-    batch.add_argument("--workers", type=int, default=0, help="judge processes in parallel (default: cores)")
+    batch.add_argument("--workers", type=int, default=0,
+                       help="judge processes in parallel (default and most: the cores this process may use)")
     batch.add_argument("--out", help="where results go (default graded/<assignment>)")
     batch.add_argument("--force", action="store_true", help="regrade submissions already graded and unchanged")
     batch.add_argument("--seed", type=int, default=0, help="base seed for the checks' inputs (default 0)")

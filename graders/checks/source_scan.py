@@ -12,10 +12,27 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import re
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _BUILTINS = frozenset(dir(builtins))
+
+
+def _parsed(source: str) -> ast.Module | None:
+    """The syntax tree of a chunk of the submission (None for a syntax error): parsed once for all the
+    checks that scan it (the scan only reads it), unless the chunk is too large to keep."""
+    return _parsed_once(source) if len(source) <= 1 << 16 else _parse(source)
+
+
+def _parse(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        return None
+
+
+_parsed_once = functools.lru_cache(maxsize=64)(_parse)
 
 
 def library_uses(sources, function: str) -> list[tuple[str, int, int]]:
@@ -27,12 +44,7 @@ def library_uses(sources, function: str) -> list[tuple[str, int, int]]:
     then what is scanned. An earlier definition that a later one replaced is dead code and is not
     scanned (the run-time witness sees whatever actually runs).
     """
-    trees = []
-    for index, source in enumerate(sources):
-        try:
-            trees.append((index, ast.parse(source)))
-        except SyntaxError:
-            continue
+    trees = [(index, tree) for index, tree in enumerate(map(_parsed, sources)) if tree is not None]
     aliases: dict[str, str] = {}
     own: set[str] = set()
     for _, tree in trees:

@@ -184,6 +184,14 @@ class Progress:
         self.stream.flush()
 
 
+def available_cores() -> int:
+    """The cores this process may run on: those of its CPU affinity (a Slurm or Kubernetes allocation,
+    `taskset`), else every core of the machine."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def in_shard(student: str, shard: tuple[int, int]) -> bool:
     """Whether `student` belongs to shard K of N (K from 1): a split by a hash of the name, the same on
     every machine and in every run, whatever else is in the class."""
@@ -216,7 +224,11 @@ def grade_batch(submitted: Path, assignment: str, out: Path, *, workers: int = 0
                      "(use --force to regrade)\n")
     progress = Progress(len(pending), stream)
     if pending:
-        judges = _Judges(max(1, min(workers or os.cpu_count() or 1, len(pending))), wall or judge_wall(), assignment)
+        cores = available_cores()
+        if workers > cores:
+            stream.write(f"--workers {workers}: at most {cores} judges, one per core this process may use (more "
+                         "would only take turns on them)\n")
+        judges = _Judges(max(1, min(workers or cores, cores, len(pending))), wall or judge_wall(), assignment)
         try:
             while pending or judges.busy:
                 while pending and judges.idle:
