@@ -38,7 +38,6 @@ the student: the recorded score is computed in the isolated engine, where none o
 from __future__ import annotations
 
 import builtins
-import contextlib
 import html
 import importlib
 import math
@@ -46,7 +45,6 @@ import os
 import sys
 import warnings
 
-import _pytest.config
 import torch  # imported before any student code, with everything below
 
 from graders import plugin, probes
@@ -64,9 +62,7 @@ except ImportError:  # not in a Jupyter kernel: the reports are printed
 GRADERS = {name: importlib.import_module(f"graders.test_{name}") for name in runner.assignments()}
 
 # pytest's default plugins are imported on the first run; import them now so they are snapshotted.
-for _name in _pytest.config.default_plugins:
-    with contextlib.suppress(ImportError):
-        importlib.import_module(f"_pytest.{_name}")
+runner.import_pytest_plugins()
 
 # The base seed of the checks' inputs. An instructor can grade on inputs the students never saw
 # with `NNGRADE_SEED=<n> nbgrader autograde <a>`; read once, before student code can change it.

@@ -40,20 +40,21 @@ def ended(pidfd: int, within: float = 5.0) -> bool:
     return bool(select.select([pidfd], [], [], within)[0])
 
 
-def test_a_batch_of_two_judges_starts_one_zygote(tmp_path):
+def test_a_batch_starts_one_zygote_for_all_its_judges_and_no_more_judges_than_cores(tmp_path):
     for number in range(6):
         folder = tmp_path / "submitted" / f"student{number}" / "losses"
         folder.mkdir(parents=True)
         (folder / "losses.py").write_text((ROOT / "solutions" / "losses.py").read_text())
     batch = subprocess.Popen([sys.executable, "-m", "graders.cli", "grade", tmp_path / "submitted", "--assignment",
-                              "losses", "--workers", "2", "--out", tmp_path / "out"], cwd=ROOT,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              "losses", "--workers", "64", "--out", tmp_path / "out"], cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seen = set()
     while batch.poll() is None:
         seen |= zygotes_of(batch.pid)
         time.sleep(0.05)
     assert batch.returncode == 0
     assert len(seen) == 1, f"zygotes started by the batch: {sorted(seen)}"
+    assert f"--workers 64: at most {len(os.sched_getaffinity(0))} judges" in batch.stderr.read()
     assert len(list((tmp_path / "out").glob("student*.json"))) == 6
 
 

@@ -11,12 +11,13 @@ import time
 from pathlib import Path
 
 import graders.plugin  # noqa: F401 - torch, pytest and the graders, imported once in the fork server
-from graders.engine import loader, runner
+from graders.engine import isolation, loader, runner  # noqa: F401 - isolation: the judge's side of the workers
 from graders.engine.faults import Tampered, TimedOut, Unloadable
 from graders.engine.report import function_verdicts, results_json
 from graders.engine.zygote import Zygote
 
 loader.import_nbformat()
+runner.import_pytest_plugins()
 
 
 def serve(connection, control, owner: int):

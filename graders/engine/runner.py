@@ -28,6 +28,20 @@ UNUSED_PLUGINS = ("cacheprovider", "terminal", "unraisableexception", "threadexc
                   "setuponly", "setupplan", "stepwise", "faulthandler", "subtests")
 
 
+def import_pytest_plugins():
+    """Import pytest's own plugins, which its first run would: before a kernel's student code runs, or in
+    the fork server a batch's judges are forked from."""
+    import importlib
+
+    import _pytest.config
+
+    for name in _pytest.config.default_plugins:
+        try:
+            importlib.import_module(f"_pytest.{name}")
+        except ImportError:
+            pass
+
+
 def run_pytest(args: list[str], board, extra_plugins=()) -> int:
     """Run the graders with nngrade's scoreboard, keeping pytest's own report off the screen."""
     import pytest
