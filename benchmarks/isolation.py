@@ -31,24 +31,24 @@ def median_seconds(command, repeat):
 NOTEBOOK = """
 import contextlib, io, sys, time
 started = time.perf_counter(); import torch; imported = time.perf_counter() - started
-import graders.notebook as notebook
+started = time.perf_counter(); import graders.notebook as notebook; grader_cell = time.perf_counter() - started
 namespace = {}
 exec(open(sys.argv[1]).read(), namespace)
 function = next(iter(notebook.POINTS[sys.argv[2]]))
 with contextlib.redirect_stdout(io.StringIO()):
     started = time.perf_counter(); notebook.grade(function, namespace); graded = time.perf_counter() - started
-print(imported, graded)
+print(imported, grader_cell, graded)
 """
 
 
-def notebook_seconds(reference: Path, assignment: str, repeat: int) -> tuple[float, float]:
-    """Medians of (import torch, the first grade(...) cell) in fresh processes."""
+def notebook_seconds(reference: Path, assignment: str, repeat: int) -> tuple[float, float, float]:
+    """Medians of (import torch, the grader cell, the first grade(...) cell) in fresh processes."""
     runs = []
     for _ in range(repeat):
         done = subprocess.run([sys.executable, "-c", NOTEBOOK, str(reference), assignment], cwd=ROOT,
                               capture_output=True, text=True, check=True)
-        runs.append(tuple(map(float, done.stdout.split()[-2:])))
-    return statistics.median(run[0] for run in runs), statistics.median(run[1] for run in runs)
+        runs.append(tuple(map(float, done.stdout.split()[-3:])))
+    return tuple(statistics.median(run[column] for run in runs) for column in range(3))
 
 
 def main():
@@ -65,8 +65,9 @@ def main():
     print(f"check, in-process           {inprocess:6.2f} s   {inprocess / floor:5.2f} x import torch")
     print(f"check, isolated             {isolated:6.2f} s   {isolated / floor:5.2f} x import torch   (goal: 1.5x)")
     print(f"isolated / in-process       {isolated / inprocess:6.2f}")
-    in_kernel, first_grade = notebook_seconds(reference, options.assignment, options.repeat)
+    in_kernel, grader_cell, first_grade = notebook_seconds(reference, options.assignment, options.repeat)
     print(f"notebook: import torch      {in_kernel:6.2f} s")
+    print(f"notebook: the grader cell   {grader_cell:6.2f} s   (import graders.notebook, once per kernel)")
     print(f"notebook: first grade(...)  {first_grade:6.2f} s   {first_grade / in_kernel:5.2f} x import torch   "
           "(goal: 1.5x)")
 

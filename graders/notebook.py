@@ -75,11 +75,13 @@ _float, _min, _max, _isfinite, _print = float, min, max, math.isfinite, print
 # other): no warnings plugin, since `grade` captures warnings itself.
 _PYTEST_OPTIONS = ["-p", "no:warnings"]
 
-# The first torch function mode imports torch._dynamo (seconds): do it now, with the imports.
+# The first operation on the `meta` device (the device checks) imports torch._dynamo and sympy, a second:
+# do it now, with the imports, so that the first `grade` cell does not wait for it.
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     with recorder.recording_calls():
         torch.zeros(1).add(1)
+        torch.log_softmax(torch.zeros(1, 2, device="meta"), dim=1)
 
 
 POINTS = {assignment: runner.declared_points(assignment) for assignment in GRADERS}
