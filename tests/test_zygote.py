@@ -4,16 +4,21 @@ Like the hostile tests, these look only at the processes their own grading start
 zygote's command line names the process it grades for)."""
 
 import dataclasses
+import json
 import os
 import select
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT
 
 from graders.engine.sandbox import Limits
+from graders.engine import zygote as zygote_module
 from graders.engine.zygote import Zygote
 
 REQUEST = {"limits": dataclasses.asdict(Limits()), "hide": [], "preload": []}
@@ -76,3 +81,38 @@ def test_a_judges_workers_end_with_its_control_socket_and_the_zygote_serves_the_
     finally:
         zygote.stop()
     assert not zygote.alive()
+
+
+def test_a_judge_gone_before_its_reply_costs_the_other_judges_nothing():
+    """A judge that asks for a worker and is gone (killed at its wall) before the reply is dropped, with
+    that worker; the zygote and another judge's worker live on."""
+    zygote = Zygote()
+    judge = Zygote(control=zygote.attach())
+    try:
+        connection, pidfd, _ = judge.spawn(REQUEST)
+        gone = zygote.attach()
+        ours, theirs = socket.socketpair()
+        socket.send_fds(gone, [json.dumps(REQUEST).encode()], [theirs.fileno()])
+        theirs.close()
+        gone.close()
+        time.sleep(1.0)
+        assert zygote.alive() and not ended(pidfd, within=0.1)
+        again, second, _ = judge.spawn(REQUEST)
+        for handle in (connection, again, ours):
+            handle.close()
+        for fd in (pidfd, second):
+            os.close(fd)
+    finally:
+        zygote.stop()
+
+
+def test_a_zygote_that_does_not_answer_in_time_is_a_timeout(monkeypatch):
+    """The wait for a worker is bounded, and running past it is reported as a timeout (the student's
+    load "timed out"), not as a crash of the submission."""
+    monkeypatch.setattr(zygote_module, "SPAWN_TIMEOUT", 0.2)
+    ours, silent = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    judge = Zygote(control=ours)
+    with pytest.raises(TimeoutError):
+        judge.spawn(REQUEST)
+    assert not judge.alive()
+    silent.close()

@@ -76,22 +76,28 @@ class _Judges:
     def __init__(self, count: int, wall: float, assignment: str):
         from graders.engine.zygote import Zygote
 
-        libraries = runner.libraries(assignment)
-        self.zygote = Zygote.shared(libraries)
+        self.libraries = runner.libraries(assignment)
+        Zygote.shared(self.libraries)
         self.context = multiprocessing.get_context("forkserver")
         # Only the first batch of a process starts the fork server; a later one forks from it as it is.
-        self.context.set_forkserver_preload(["graders.engine.judge", f"graders.test_{assignment}", *libraries])
+        self.context.set_forkserver_preload(["graders.engine.judge", f"graders.test_{assignment}", *self.libraries])
         self.wall = wall
         self.idle = [self._start() for _ in range(count)]
         self.busy: dict = {}  # judge -> (student, deadline)
 
     def _start(self):
+        from graders.engine.zygote import Zygote
+
         ours, theirs = self.context.Pipe()
-        control = self.zygote.attach()
+        try:
+            control = Zygote.shared(self.libraries).attach()  # a fresh zygote, should the batch's have died
+        except OSError:
+            control = None  # the judge starts a zygote of its own
         process = self.context.Process(target=_serve, args=(theirs, control, os.getpid()), daemon=True)
         process.start()
         theirs.close()
-        control.close()
+        if control is not None:
+            control.close()
         return process, ours
 
     def give(self, student: str, task: tuple):

@@ -23,10 +23,11 @@ runner.import_pytest_plugins()
 def serve(connection, control, owner: int):
     """A judge process, forked from the batch's fork server (which imported torch, pytest and the
     graders once for every judge): it forks its workers from the batch's one zygote, through `control`
-    (when that zygote is gone, it starts its own, its workers marked as graded on behalf of `owner`),
-    and grades each student sent until told to stop."""
+    (without one, or when that zygote is gone, it starts its own, its workers marked as graded on behalf
+    of `owner`), and grades each student sent until told to stop."""
     Zygote.owner = owner
-    Zygote.use(control)
+    if control is not None:
+        Zygote.use(control)
     while True:
         try:
             task = connection.recv()

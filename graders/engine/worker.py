@@ -119,30 +119,44 @@ def zygote(control_fd: int, extra=()):
                 if not message or not fds:
                     _close(control, controls)
                     continue
-                request = json.loads(message)
-                if request.get("attach"):
-                    controls[socket.socket(fileno=fds[0])] = []
-                    continue
-                import_libraries(request.get("preload", ()))
-                everyone = [pidfd for pidfds in controls.values() for pidfd in pidfds]
-                started = _fork_worker(list(controls), fds[0], request, everyone)
-                os.close(fds[0])
-                controls[control] = _alive(controls[control])
-                if started is None:
-                    socket.send_fds(control, [b"{}"], [])
-                else:
-                    hello, pidfd = started
-                    socket.send_fds(control, [hello], [pidfd])
-                    controls[control].append(pidfd)
+                try:
+                    _serve_request(control, json.loads(message), fds[0], controls)
+                except (OSError, ValueError):
+                    # This judge's request could not be served or answered (its socket closed while
+                    # it waited, no process could be forked): that judge is dropped with its workers,
+                    # and every other judge goes on.
+                    _close(control, controls)
     finally:
         # Every judge is gone (or the zygote failed): nothing it started may go on running.
         for control in list(controls):
             _close(control, controls)
 
 
+def _serve_request(control: socket.socket, request: dict, fd: int, controls: dict):
+    """Attach the control socket `fd`, or start a worker for the judge's connection `fd` and send that
+    judge a pidfd of it (the worker is on the judge's list first, so that it dies with the judge)."""
+    if request.get("attach"):
+        controls[socket.socket(fileno=fd)] = []
+        return
+    try:
+        import_libraries(request.get("preload", ()))
+        everyone = [pidfd for pidfds in controls.values() for pidfd in pidfds]
+        started = _fork_worker(list(controls), fd, request, everyone)
+    finally:
+        os.close(fd)
+    controls[control] = _alive(controls[control])
+    if started is None:
+        socket.send_fds(control, [b"{}"], [])
+        return
+    hello, pidfd = started
+    controls[control].append(pidfd)
+    socket.send_fds(control, [hello], [pidfd])
+
+
 def _close(control: socket.socket, controls: dict):
-    """A judge closed its control socket: the workers it started are killed."""
-    for pidfd in controls.pop(control):
+    """A judge closed its control socket (or can no longer be answered): the workers it started are
+    killed."""
+    for pidfd in controls.pop(control, []):
         _kill(pidfd)
         os.close(pidfd)
     control.close()

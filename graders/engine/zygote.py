@@ -109,14 +109,19 @@ class Zygote:
                 try:
                     message, fds, _, _ = socket.recv_fds(self.control, 1024, 1)
                 except OSError:
-                    # A zygote that does not answer in time is out of step with this socket: replace it.
+                    # A zygote that does not answer in time is out of step with this socket: it is
+                    # replaced (a shared one is left, and this process starts its own).
                     if self.process is not None:
                         self.process.kill()
                     else:
                         self.control.close()
                     raise
                 finally:
-                    self.control.settimeout(None)
+                    if self.control.fileno() >= 0:
+                        self.control.settimeout(None)
+        except BaseException:
+            ours.close()
+            raise
         finally:
             theirs.close()
         if not fds:
