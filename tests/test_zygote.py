@@ -27,17 +27,17 @@ REQUEST = {"limits": dataclasses.asdict(Limits()), "hide": [], "preload": []}
 def zygotes_of(owner: int) -> set[int]:
     """The zygotes grading on behalf of `owner` that are its own children (the workers forked from a
     zygote carry its command line, but are not the owner's children)."""
-    marker = b"graders.engine.worker\0"
-    owner_marker = f"\0--owner\0{owner}\0".encode()
+    from test_hostile import _parents
+
+    markers = (b"\0graders.engine.worker\0", f"\0--owner\0{owner}\0".encode())
     found = set()
-    for entry in Path("/proc").iterdir():
+    for pid, parent in _parents().items():
         try:
-            command = (entry / "cmdline").read_bytes() + b"\0"
-            parent = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
-        except (OSError, ValueError):
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
             continue
-        if marker in command and owner_marker in command and parent == owner:
-            found.add(int(entry.name))
+        if parent == owner and all(marker in command for marker in markers):
+            found.add(pid)
     return found
 
 

@@ -74,10 +74,7 @@ class _Judges:
     forked from the fork server and attached to the zygote."""
 
     def __init__(self, count: int, wall: float, assignment: str):
-        from graders.engine.zygote import Zygote
-
         self.libraries = runner.libraries(assignment)
-        Zygote.shared(self.libraries)
         self.context = multiprocessing.get_context("forkserver")
         # Only the first batch of a process starts the fork server; a later one forks from it as it is.
         self.context.set_forkserver_preload(["graders.engine.judge", f"graders.test_{assignment}", *self.libraries])

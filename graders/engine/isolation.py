@@ -49,7 +49,6 @@ class Isolated:
         limits = limits or Limits()
         self.request = {"limits": dataclasses.asdict(limits), "hide": [str(path) for path in hide],
                         "preload": list(preload)}
-        self.preload = preload
         self.labels = [chunk.label for chunk in chunks]
         self.code = [chunk.source.encode() for chunk in chunks]
         self.limits = limits
@@ -72,7 +71,7 @@ class Isolated:
     def _start(self):
         load_deadline = time.monotonic() + min(self.limits.load_timeout, max(self._left(), 0))
         try:
-            self.connection, self.pidfd, self.launcher = Zygote.shared(self.preload).spawn(self.request)
+            self.connection, self.pidfd, self.launcher = Zygote.shared(self.request["preload"]).spawn(self.request)
             nonce = _nonce()
             self.connection.settimeout(max(load_deadline - time.monotonic(), 0.001))
             # The code goes as one blob, however many cells it has, cut up again by the sizes in the header.

@@ -109,14 +109,23 @@ def absent_device_message(device: str) -> str:
 
 
 @functools.cache
+def _grader_source(assignment: str):
+    """The syntax tree of `assignment`'s grader: read, not imported, so that what it declares is known
+    without torch."""
+    import ast
+
+    return ast.parse(grader_file(assignment).read_text())
+
+
+@functools.cache
 def declared_checks(assignment: str) -> dict[str, tuple[str, float]]:
     """check -> (graded function, points), from the `points(n, "function")` markers in the grader's
-    source: read, not imported, so that counting points needs no torch. The one count of points:
-    `nngrade list`, the gradebook check, the notebook's test cells and the item report use it."""
+    source. The one count of points: `nngrade list`, the gradebook check, the notebook's test cells and
+    the item report use it."""
     import ast
 
     found = {}
-    for node in ast.parse(grader_file(assignment).read_text()).body:
+    for node in _grader_source(assignment).body:
         if not isinstance(node, ast.FunctionDef) or not node.name.startswith("test"):
             continue
         for decorator in node.decorator_list:
@@ -128,11 +137,11 @@ def declared_checks(assignment: str) -> dict[str, tuple[str, float]]:
 
 @functools.cache
 def libraries(assignment: str) -> tuple[str, ...]:
-    """The modules `assignment`'s grading needs beyond torch (the grader's `LIBRARIES`), read without
-    importing it: the zygote and a batch's judges import them once, before the first submission."""
+    """The modules `assignment`'s grading needs beyond torch (the grader's `LIBRARIES`): the zygote and
+    a batch's judges import them once, before the first submission."""
     import ast
 
-    for node in ast.parse(grader_file(assignment).read_text()).body:
+    for node in _grader_source(assignment).body:
         if isinstance(node, ast.Assign) and any(getattr(target, "id", None) == "LIBRARIES" for target in node.targets):
             return tuple(ast.literal_eval(node.value))
     return ()

@@ -33,6 +33,8 @@ PRELOAD = ("encodings.idna", "math", "random", "itertools", "functools", "collec
 def preload(extra=()):
     """Import what every worker needs, then `extra`: the modules an assignment's grading is known to
     need (its grader's LIBRARIES, such as torch._dynamo, which torch.optim's step imports)."""
+    from graders.engine import sandbox
+
     os.environ.setdefault("MPLBACKEND", "Agg")
     for name in PRELOAD:
         importlib.import_module(name)
@@ -41,7 +43,7 @@ def preload(extra=()):
                    "graders.engine.tamper", "graders.probes"):
         importlib.import_module(module)
     skip_dynamo_in_decompositions()
-    importlib.import_module("graders.engine.sandbox").libc()  # found once here, for every worker
+    sandbox.libc()  # found once here, for every worker
     import_libraries(extra)
 
 
